@@ -1,0 +1,25 @@
+//! memchr SSE splitter + sonic-rs into borrowed structs + hand fold.
+//!
+//! `sonic_rs::from_slice` borrows strings without escapes from the payload;
+//! the `Cow` fields of [`super::borrowed`] take the owned path where escapes
+//! force it.
+
+use super::borrowed::HandFold;
+use super::splitter::Splitter;
+use super::Folded;
+
+pub fn fold<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> Result<Folded, String> {
+    let mut splitter = Splitter::new();
+    let mut fold = HandFold::default();
+    let mut on_data = |data: &[u8]| {
+        if fold.wants(data) {
+            let chunk = sonic_rs::from_slice(data).map_err(|e| fold.error(e))?;
+            fold.chunk(chunk);
+        }
+        Ok::<(), String>(())
+    };
+    for chunk in chunks {
+        splitter.feed(chunk, &mut on_data)?;
+    }
+    Ok(fold.finish())
+}

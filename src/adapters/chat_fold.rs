@@ -1,0 +1,340 @@
+//! The sync facade: push bytes, pull events, finish.
+
+use crate::completion::Completion;
+use crate::error::{Error, ErrorKind, Limit};
+use crate::event::{Event, Verdict, Warning};
+use crate::fold::{Ev, Fold};
+use crate::json::scanner::MAX_DEPTH_CAP;
+use crate::limits::Limits;
+use crate::protocol::openai_chat::{DecodeError, DecodeErrorKind, Decoder, Payload, SkipReason};
+use crate::sse::{self, Item};
+
+/// Reassembles one OpenAI chat stream: push its bytes in any chunking, take
+/// the incremental events each push produced, and finish with the
+/// completion.
+///
+/// # Examples
+///
+/// ```
+/// use streamfold::{ChatFold, Event};
+///
+/// let body: &[u8] = b"data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\
+/// \"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\"}}]}\n\n\
+/// data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\
+/// \"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}]}\n\n\
+/// data: [DONE]\n\n";
+///
+/// let mut fold = ChatFold::new();
+/// let mut text = String::new();
+/// for piece in body.chunks(7) {
+///     for event in fold.push(piece) {
+///         if let Event::ContentDelta { delta, .. } = event? {
+///             text.push_str(&delta);
+///         }
+///     }
+/// }
+/// let completion = fold.finish()?;
+/// assert_eq!(text, "Hello");
+/// assert_eq!(completion.choices[0].message.content.as_deref(), Some("Hello"));
+/// assert_eq!(completion.choices[0].finish_reason.as_deref(), Some("stop"));
+/// # Ok::<(), streamfold::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ChatFold {
+    limits: Limits,
+    sse: sse::Parser,
+    decoder: Decoder,
+    fold: Fold,
+    /// `[DONE]` arrived: later events are ignored.
+    after_done: bool,
+    /// The SSE layer failed after `[DONE]`: the rest of the input is
+    /// ignored.
+    ignoring: bool,
+    /// End of input was signalled.
+    ended: bool,
+    verdict: Option<Verdict>,
+    error: Option<Error>,
+}
+
+impl Default for ChatFold {
+    fn default() -> Self {
+        ChatFold::new()
+    }
+}
+
+/// The events of one [`ChatFold::push`] (or [`ChatFold::end`]), then the
+/// error that stopped the stream, if any.
+///
+/// Each item borrows the fold; events not taken before the next push are
+/// dropped (so a caller that only wants the completion never accumulates
+/// them).
+#[derive(Debug, Clone)]
+pub struct Events<'a> {
+    fold: &'a ChatFold,
+    next: usize,
+}
+
+impl<'a> Iterator for Events<'a> {
+    type Item = Result<Event<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.fold.item(self.next);
+        if item.is_some() {
+            self.next += 1;
+        }
+        item
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.fold.queued() - self.next.min(self.fold.queued());
+        (left, Some(left + 1))
+    }
+}
+
+impl ChatFold {
+    /// A fold with the default [`Limits`].
+    pub fn new() -> ChatFold {
+        ChatFold::with_limits(Limits::default())
+    }
+
+    /// A fold with the given limits.
+    pub fn with_limits(limits: Limits) -> ChatFold {
+        ChatFold {
+            limits,
+            sse: sse::Parser::with_limits(limits.max_event_bytes, limits.max_line_bytes),
+            decoder: Decoder::new(limits.max_depth, limits.max_index),
+            fold: Fold::new(limits.max_choices, limits.max_tool_calls),
+            after_done: false,
+            ignoring: false,
+            ended: false,
+            verdict: None,
+            error: None,
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Feeds the next bytes of the stream, split anywhere, and returns the
+    /// events they completed.
+    ///
+    /// Cost: linear in `bytes`; no allocation per event once buffers have
+    /// grown to the stream's sizes.
+    ///
+    /// # Errors
+    ///
+    /// The returned iterator ends with an `Err` when the stream failed
+    /// (malformed JSON, wrong chunk shape, provider error, limit): the
+    /// events before the failure come first, and every later push yields the
+    /// same error. The completion reassembled so far stays available
+    /// ([`ChatFold::completion`], or the error from [`ChatFold::finish`]).
+    pub fn push(&mut self, bytes: &[u8]) -> Events<'_> {
+        self.fold.clear_events();
+        if self.error.is_none() && !self.ended && !self.ignoring {
+            self.run(bytes);
+        }
+        Events {
+            fold: self,
+            next: 0,
+        }
+    }
+
+    /// Signals the end of the stream and returns its last events: pending
+    /// `.done` events and [`Event::End`] with the [`Verdict`], then, for a
+    /// truncated stream, an [`ErrorKind::Truncated`] error.
+    pub fn end(&mut self) -> Events<'_> {
+        self.fold.clear_events();
+        if self.error.is_none() && !self.ended {
+            self.ended = true;
+            let end = self.sse.finish();
+            let inside_event = end.truncated_event;
+            if self.verdict.is_none() {
+                let verdict = if inside_event {
+                    Verdict::TruncatedInsideEvent
+                } else if self.fold.all_finished() {
+                    Verdict::FinishedWithoutDone
+                } else {
+                    Verdict::Truncated
+                };
+                if !verdict.is_truncated() {
+                    self.fold.close_all();
+                }
+                self.fold.queue.push(Ev::End { verdict });
+                self.verdict = Some(verdict);
+                if verdict.is_truncated() {
+                    self.error = Some(Error::new(
+                        ErrorKind::Truncated { inside_event },
+                        self.sse.offset(),
+                        self.sse.events_dispatched(),
+                    ));
+                }
+            }
+        }
+        Events {
+            fold: self,
+            next: 0,
+        }
+    }
+
+    /// Ends the stream (if [`ChatFold::end`] was not called) and returns the
+    /// completion.
+    ///
+    /// Cost: moves the reassembled buffers; parses the kept extension
+    /// fields once.
+    ///
+    /// # Errors
+    ///
+    /// The error that stopped the stream, or [`ErrorKind::Truncated`] when it
+    /// ended early; either way [`Error::partial`] holds the completion
+    /// reassembled so far. A stream that finished without `[DONE]` (every
+    /// choice has a finish reason) is not an error.
+    pub fn finish(mut self) -> Result<Completion, Error> {
+        if !self.ended {
+            self.end();
+        }
+        let completion = self.fold.take_completion();
+        match self.error {
+            Some(e) => Err(e.with_partial(completion)),
+            None => Ok(completion),
+        }
+    }
+
+    /// The completion reassembled so far (a copy; streaming goes on).
+    ///
+    /// Cost: copies the reassembled text.
+    pub fn completion(&self) -> Completion {
+        self.fold.completion()
+    }
+
+    /// How the stream ended: set at `[DONE]` or by [`ChatFold::end`].
+    pub fn verdict(&self) -> Option<Verdict> {
+        self.verdict
+    }
+
+    /// The error that stopped the stream, if any.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// The SSE last event ID so far (`""` for none).
+    pub fn last_event_id(&self) -> &str {
+        self.sse.last_event_id()
+    }
+
+    /// The reconnection time the stream set (`retry`), in milliseconds.
+    pub fn retry_ms(&self) -> Option<u64> {
+        self.sse.retry_ms()
+    }
+
+    /// Bytes pushed so far.
+    pub fn offset(&self) -> u64 {
+        self.sse.offset()
+    }
+
+    /// Records a failure of the byte source (async adapter).
+    pub(crate) fn fail(&mut self, kind: ErrorKind) {
+        self.fold.clear_events();
+        if self.error.is_none() {
+            self.error = Some(Error::new(
+                kind,
+                self.sse.offset(),
+                self.sse.events_dispatched(),
+            ));
+        }
+    }
+
+    /// Number of queued events.
+    pub(crate) fn queued(&self) -> usize {
+        self.fold.queue.len()
+    }
+
+    /// Item `i` of the current results: a queued event, then the error.
+    pub(crate) fn item(&self, i: usize) -> Option<Result<Event<'_>, Error>> {
+        match self.fold.queue.get(i) {
+            Some(ev) => Some(Ok(self.fold.resolve(ev))),
+            None if i == self.fold.queue.len() => self.error.clone().map(Err),
+            None => None,
+        }
+    }
+
+    fn run(&mut self, bytes: &[u8]) {
+        let mut rest = bytes;
+        loop {
+            let item = match self.sse.next(&mut rest) {
+                Ok(Some(item)) => item,
+                Ok(None) => return,
+                Err(e) => {
+                    if self.after_done {
+                        self.ignoring = true;
+                        self.fold.queue.push(Ev::Warning {
+                            warning: Warning::DataAfterDone,
+                            offset: e.offset(),
+                            event_index: e.event_index(),
+                        });
+                    } else {
+                        self.error = Some(e);
+                    }
+                    return;
+                }
+            };
+            let Item::Event(ev) = item else { continue };
+            let warn = |warning| Ev::Warning {
+                warning,
+                offset: ev.stream_offset(0),
+                event_index: ev.index,
+            };
+            if self.after_done {
+                self.fold.queue.push(warn(Warning::DataAfterDone));
+                continue;
+            }
+            let failure = match self.decoder.decode(ev.event, ev.data) {
+                Ok(Payload::Chunk) => match self.fold.apply(self.decoder.chunk(), ev.data) {
+                    Ok(()) => continue,
+                    Err(f) => Error::limit(f.limit, f.value, ev.stream_offset(f.pos), ev.index),
+                },
+                Ok(Payload::Done) => {
+                    self.fold.close_all();
+                    self.fold.queue.push(Ev::End {
+                        verdict: Verdict::Complete,
+                    });
+                    self.verdict = Some(Verdict::Complete);
+                    self.after_done = true;
+                    continue;
+                }
+                Ok(Payload::Skip(reason)) => {
+                    self.fold.queue.push(warn(match reason {
+                        SkipReason::EventType => Warning::UnknownEventType,
+                        SkipReason::EmptyData => Warning::EmptyData,
+                    }));
+                    continue;
+                }
+                Ok(Payload::ProviderError(p)) => {
+                    Error::new(ErrorKind::Provider(p), ev.stream_offset(0), ev.index)
+                }
+                Err(DecodeError { pos, kind }) => {
+                    let kind = match kind {
+                        DecodeErrorKind::Json(code) => ErrorKind::Json {
+                            message: code.message(),
+                        },
+                        DecodeErrorKind::Shape { field, expected } => {
+                            ErrorKind::Shape { field, expected }
+                        }
+                        DecodeErrorKind::Limit(limit) => ErrorKind::Limit {
+                            limit,
+                            value: match limit {
+                                Limit::Depth => self.limits.max_depth.min(MAX_DEPTH_CAP) as u64,
+                                Limit::Index => self.limits.max_index as u64,
+                                _ => 0,
+                            },
+                        },
+                    };
+                    Error::new(kind, ev.stream_offset(pos), ev.index)
+                }
+            };
+            self.error = Some(failure);
+            return;
+        }
+    }
+}
