@@ -179,3 +179,46 @@ fn quadratic() {
         }
     }
 }
+
+#[test]
+#[ignore]
+fn quadratic_big() {
+    for (mb, read) in [(16usize, 4096usize), (2, 64)] {
+        let s = synthetic::big_event(mb << 20);
+        let t = std::time::Instant::now();
+        let f = peers::eventsource_openai::fold(s.bytes.chunks(read)).unwrap();
+        assert_eq!(f.content.len(), s.content.len());
+        println!("eventsource {mb:2} MiB read {read:>6}: {:8.3} s", t.elapsed().as_secs_f64());
+    }
+}
+
+mod count_alloc {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    pub static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+    pub struct Counting;
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 { ALLOCS.fetch_add(1, Ordering::Relaxed); System.alloc(l) }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) { System.dealloc(p, l) }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 { ALLOCS.fetch_add(1, Ordering::Relaxed); System.realloc(p, l, n) }
+    }
+}
+#[global_allocator]
+static GLOBAL: count_alloc::Counting = count_alloc::Counting;
+
+#[test]
+#[ignore]
+fn allocations() {
+    use std::sync::atomic::Ordering;
+    for (name, a, b) in [("text", synthetic::text_stream(10_000), synthetic::text_stream(20_000)), ("tool", synthetic::tool_stream(10_000), synthetic::tool_stream(20_000))] {
+        for (pn, p) in peers::COMPETITORS {
+            let c0 = count_alloc::ALLOCS.load(Ordering::Relaxed);
+            let _ = p(a.bytes.chunks(4096)).unwrap();
+            let c1 = count_alloc::ALLOCS.load(Ordering::Relaxed);
+            let _ = p(b.bytes.chunks(4096)).unwrap();
+            let c2 = count_alloc::ALLOCS.load(Ordering::Relaxed);
+            let per = ((c2 - c1) as f64 - (c1 - c0) as f64) / (b.events - a.events) as f64;
+            println!("{name} {pn:32} allocs/event (marginal) {per:.2}");
+        }
+    }
+}

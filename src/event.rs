@@ -19,11 +19,12 @@ use crate::json::value::RawJson;
 /// deltas are not reported.
 ///
 /// Order within one chunk: per choice in chunk order, the content, refusal,
-/// reasoning and extension deltas, then the tool-call events (when the call
-/// in progress changes: the content `.done` events at the first tool call,
-/// the previous call's `arguments.done`, then the new call's `start`), then
-/// log-probabilities, then the finish reason and the `.done` events it
-/// closes, then choice-level fields. Unlike the SDK, a `.done` event comes
+/// reasoning and extension deltas, then log-probabilities, then the
+/// tool-call events (when the call in progress changes: the text `.done`
+/// events at the first tool call, the previous call's `arguments.done`, then
+/// the new call's `start`), then the finish reason and the `.done` events it
+/// closes, then choice-level fields; after the choices, usage and chunk-level
+/// fields. Unlike the SDK, a `.done` event comes
 /// before the event that makes it due, and nothing is emitted for a chunk
 /// itself.
 #[derive(Debug, Clone, PartialEq, Serialize)]

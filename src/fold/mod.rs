@@ -200,9 +200,6 @@ impl Fold {
         for e in &chunk.delta_extras[ch.delta_extras.clone()] {
             self.delta_extra(slot, e, data);
         }
-        for td in &chunk.tool_calls[ch.tool_calls.clone()] {
-            self.apply_tool(slot, td, data)?;
-        }
         if let Some(lp) = &ch.logprobs {
             let st = &mut self.choices[slot];
             let state = st.logprobs.get_or_insert_with(LogprobsState::default);
@@ -230,6 +227,9 @@ impl Fold {
                     self.queue.push(Ev::LogprobsRefusalDelta { slot, raw });
                 }
             }
+        }
+        for td in &chunk.tool_calls[ch.tool_calls.clone()] {
+            self.apply_tool(slot, td, data)?;
         }
         if let Some(t) = ch.finish_reason.filter(|t| !t.is_empty()) {
             let st = &mut self.choices[slot];

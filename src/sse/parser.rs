@@ -368,7 +368,15 @@ impl Parser {
             *pos += len + eol.unwrap_or(0);
             match step {
                 Step::Continue => {}
-                other => return Ok(Some(other)),
+                Step::Dispatch => return Ok(Some(Step::Dispatch)),
+                Step::Retry(ms) => {
+                    // The caller may not come back with the rest of this
+                    // slice: keep what the event borrowed from it.
+                    if let Some((s, e)) = self.borrowed.take() {
+                        self.data.extend_from_slice(&buf[s..e]);
+                    }
+                    return Ok(Some(Step::Retry(ms)));
+                }
             }
         }
         // The slice is used up: data borrowed from it must be kept.
