@@ -222,3 +222,40 @@ fn allocations() {
         }
     }
 }
+
+#[test]
+#[ignore]
+fn alloc_one() {
+    use std::sync::atomic::Ordering;
+    use serde::Deserialize;
+    let s = synthetic::text_stream(3);
+    let text = String::from_utf8(s.bytes.clone()).unwrap();
+    let line = text.split("\n\n").nth(1).unwrap()[6..].to_owned();
+    let n = || count_alloc::ALLOCS.load(Ordering::Relaxed);
+    for _ in 0..3 {
+        let c0 = n();
+        let v: peers::borrowed::Chunk = serde_json::from_str(&line).unwrap();
+        let c1 = n();
+        drop(v);
+        let mut buf = line.clone().into_bytes();
+        let c2 = n();
+        let v: peers::borrowed::Chunk = sonic_rs::from_slice(&buf).unwrap();
+        let c3 = n();
+        drop(v);
+        let mut buffers = simd_json::Buffers::default();
+        buf.resize(line.len() + 64, 0);
+        let mut tape = simd_json::Tape::null();
+        simd_json::fill_tape_padded(&mut buf, line.len(), &mut buffers, &mut tape).unwrap();
+        let mut buf2 = line.clone().into_bytes(); buf2.resize(line.len()+64, 0);
+        let tape = tape.reset();
+        let mut tape = tape;
+        let c4 = n();
+        simd_json::fill_tape_padded(&mut buf2, line.len(), &mut buffers, &mut tape).unwrap();
+        let c5 = n();
+        let mut de = simd_json::Deserializer::from_tape(tape);
+        let v = peers::borrowed::Chunk::deserialize(&mut de).unwrap();
+        let c6 = n();
+        drop(v);
+        println!("serde {} sonic {} simd tape {} simd de {}", c1 - c0, c3 - c2, c5 - c4, c6 - c5);
+    }
+}

@@ -1,16 +1,34 @@
 //! Borrowed chunk structs and the hand fold shared by the borrowed peers.
 //!
 //! The structs declare only what a fold needs; serde skips (but still
-//! validates) every other key. Strings are `Cow<'a, str>` with
-//! `#[serde(borrow)]`: borrowed from the payload when it has no escapes (or,
-//! with simd-json, always: it unescapes in place), owned otherwise. One set
-//! of structs serves serde_json, simd-json and sonic-rs.
+//! validates) every other key. Strings are [`Text`]: borrowed from the
+//! payload when it has no escapes (with simd-json, always: it unescapes in
+//! place), owned otherwise. One set of structs serves serde_json, simd-json
+//! and sonic-rs.
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
 
 use super::Folded;
+
+/// A JSON string, borrowed from the payload where it can be.
+///
+/// `Option<Text<'a>>` with `#[serde(borrow)]` would *not* borrow: serde
+/// only borrows a `Cow` that is a field's whole type, so an optional one is
+/// always copied (serde-rs/serde#2016). That costs one allocation per delta.
+/// The usual workaround is this newtype.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct Text<'a>(#[serde(borrow)] pub Cow<'a, str>);
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
 
 /// One `chat.completion.chunk`.
 #[derive(Debug, Deserialize)]
@@ -28,17 +46,17 @@ pub struct Choice<'a> {
     #[serde(borrow, default)]
     pub delta: Option<Delta<'a>>,
     #[serde(borrow, default)]
-    pub finish_reason: Option<Cow<'a, str>>,
+    pub finish_reason: Option<Text<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct Delta<'a> {
     #[serde(borrow, default)]
-    pub role: Option<Cow<'a, str>>,
+    pub role: Option<Text<'a>>,
     #[serde(borrow, default)]
-    pub content: Option<Cow<'a, str>>,
+    pub content: Option<Text<'a>>,
     #[serde(borrow, default)]
-    pub refusal: Option<Cow<'a, str>>,
+    pub refusal: Option<Text<'a>>,
     #[serde(borrow, default)]
     pub tool_calls: Option<Vec<ToolCall<'a>>>,
 }
@@ -48,7 +66,7 @@ pub struct ToolCall<'a> {
     #[serde(default)]
     pub index: Option<u32>,
     #[serde(borrow, default)]
-    pub id: Option<Cow<'a, str>>,
+    pub id: Option<Text<'a>>,
     #[serde(borrow, default)]
     pub function: Option<Function<'a>>,
 }
@@ -56,9 +74,9 @@ pub struct ToolCall<'a> {
 #[derive(Debug, Deserialize)]
 pub struct Function<'a> {
     #[serde(borrow, default)]
-    pub name: Option<Cow<'a, str>>,
+    pub name: Option<Text<'a>>,
     #[serde(borrow, default)]
-    pub arguments: Option<Cow<'a, str>>,
+    pub arguments: Option<Text<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,7 +134,7 @@ impl HandFold {
             }
             if let Some(delta) = choice.delta {
                 if let (None, Some(role)) = (&self.role, delta.role) {
-                    self.role = Some(role.into_owned());
+                    self.role = Some(role.0.into_owned());
                 }
                 if let Some(content) = delta.content {
                     self.folded.content.push_str(&content);
@@ -135,13 +153,13 @@ impl HandFold {
                     }
                     if let Some(id) = call.id {
                         if self.tool_ids[index].is_empty() {
-                            self.tool_ids[index] = id.into_owned();
+                            self.tool_ids[index] = id.0.into_owned();
                         }
                     }
                     if let Some(function) = call.function {
                         if let Some(name) = function.name {
                             if self.tool_names[index].is_empty() {
-                                self.tool_names[index] = name.into_owned();
+                                self.tool_names[index] = name.0.into_owned();
                             }
                         }
                         if let Some(arguments) = function.arguments {
@@ -151,7 +169,7 @@ impl HandFold {
                 }
             }
             if let Some(reason) = choice.finish_reason {
-                self.folded.finish_reason = Some(reason.into_owned());
+                self.folded.finish_reason = Some(reason.0.into_owned());
             }
         }
         if let Some(usage) = chunk.usage {

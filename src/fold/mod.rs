@@ -353,9 +353,13 @@ impl Fold {
             }
         }
         if started {
-            self.queue.push(Ev::ToolStart { slot, tool });
+            self.queue.push(Ev::ToolStart {
+                slot,
+                tool,
+                id: call.id.len(),
+                name: call.name.len(),
+            });
         }
-        let call = &mut self.choices[slot].tools[tool];
         if let Some(a) = td.arguments.filter(|a| !a.is_empty()) {
             let start = call.arguments.len();
             a.get(data).append_to(&mut call.arguments);
@@ -363,6 +367,7 @@ impl Fold {
             self.queue.push(Ev::ArgumentsDelta {
                 slot,
                 tool,
+                name: call.name.len(),
                 start,
                 end: call.arguments.len(),
             });
@@ -417,6 +422,7 @@ impl Fold {
             self.queue.push(Ev::ArgumentsDone {
                 slot,
                 tool,
+                name: call.name.len(),
                 end: call.arguments.len(),
             });
         }

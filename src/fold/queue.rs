@@ -19,9 +19,11 @@ pub(crate) enum Ev {
     RefusalDone { slot: usize, end: usize },
     ReasoningDelta { slot: usize, field: usize, start: usize, end: usize },
     ReasoningDone { slot: usize, field: usize, end: usize },
-    ToolStart { slot: usize, tool: usize },
-    ArgumentsDelta { slot: usize, tool: usize, start: usize, end: usize },
-    ArgumentsDone { slot: usize, tool: usize, end: usize },
+    /// `id` and `name` are the lengths of the call's id and name then
+    /// (set-once values: a prefix of the final one is the value at the time).
+    ToolStart { slot: usize, tool: usize, id: usize, name: usize },
+    ArgumentsDelta { slot: usize, tool: usize, name: usize, start: usize, end: usize },
+    ArgumentsDone { slot: usize, tool: usize, name: usize, end: usize },
     LogprobsContentDelta { slot: usize, raw: Range },
     LogprobsContentDone { slot: usize, raw: Range },
     LogprobsRefusalDelta { slot: usize, raw: Range },
@@ -85,18 +87,24 @@ impl Fold {
                     reasoning: sub(&r.text, 0, end),
                 }
             }
-            Ev::ToolStart { slot, tool } => {
+            Ev::ToolStart {
+                slot,
+                tool,
+                id,
+                name,
+            } => {
                 let t = &self.choices[slot].tools[tool];
                 Event::ToolCallStart {
                     choice: choice(slot),
                     index: t.index,
-                    id: Cow::Borrowed(&t.id),
-                    name: Cow::Borrowed(&t.name),
+                    id: sub(&t.id, 0, id),
+                    name: sub(&t.name, 0, name),
                 }
             }
             Ev::ArgumentsDelta {
                 slot,
                 tool,
+                name,
                 start,
                 end,
             } => {
@@ -104,17 +112,22 @@ impl Fold {
                 Event::ToolCallArgumentsDelta {
                     choice: choice(slot),
                     index: t.index,
-                    name: Cow::Borrowed(&t.name),
+                    name: sub(&t.name, 0, name),
                     arguments_delta: sub(&t.arguments, start, end),
                     arguments: sub(&t.arguments, 0, end),
                 }
             }
-            Ev::ArgumentsDone { slot, tool, end } => {
+            Ev::ArgumentsDone {
+                slot,
+                tool,
+                name,
+                end,
+            } => {
                 let t = &self.choices[slot].tools[tool];
                 Event::ToolCallArgumentsDone {
                     choice: choice(slot),
                     index: t.index,
-                    name: Cow::Borrowed(&t.name),
+                    name: sub(&t.name, 0, name),
                     arguments: sub(&t.arguments, 0, end),
                 }
             }

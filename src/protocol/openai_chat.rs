@@ -127,7 +127,12 @@ impl Decoder {
 
     fn chunk_object(&mut self, sc: &mut Scanner<'_>, data: &str) -> Result<Payload> {
         if sc.peek_kind()? != Kind::Object {
-            return shape(sc.pos(), "chunk", "a JSON object");
+            // Malformed JSON (`[DONE]x`) says so; valid JSON of another
+            // shape is a shape error.
+            let at = sc.pos();
+            sc.skip_value()?;
+            sc.finish()?;
+            return shape(at, "chunk", "a JSON object");
         }
         sc.object()?;
         let mut first = true;
