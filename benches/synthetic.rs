@@ -249,7 +249,10 @@ impl Sample {
         }
         assert!(rest.is_empty(), "the sample ends with a blank line");
         let n = events.len();
-        assert!(n >= 6, "the sample has a role, deltas, finish, usage, [DONE]");
+        assert!(
+            n >= 6,
+            "the sample has a role, deltas, finish, usage, [DONE]"
+        );
         assert_eq!(events[n - 1], "data: [DONE]\n\n");
         let (role, finish, usage) = (events[0], events[n - 3], events[n - 2]);
         assert!(role.contains(r#""role":"assistant""#));
@@ -272,7 +275,9 @@ impl Sample {
         let obf_end = obf_start + json_string_len(&first[obf_start..]);
 
         const TOOL_CALLS_NULL: &str = r#""tool_calls":null"#;
-        let tc = finish.find(TOOL_CALLS_NULL).expect("finish delta has tool_calls");
+        let tc = finish
+            .find(TOOL_CALLS_NULL)
+            .expect("finish delta has tool_calls");
         let tool_head = &finish[..tc + r#""tool_calls":"#.len()];
         let finish_obf = finish.find(OBFUSCATION).unwrap() + OBFUSCATION.len();
         let tool_mid = finish[tc + TOOL_CALLS_NULL.len()..finish_obf].replacen(
@@ -383,8 +388,7 @@ impl Arguments {
             if id > 0 {
                 self.pending.push(',');
             }
-            self.pending
-                .push_str(&format!(r#"{{"id":{id},"label":""#));
+            self.pending.push_str(&format!(r#"{{"id":{id},"label":""#));
             // Labels are sample tokens: already JSON-escaped, as the argument JSON needs.
             for k in 0..1 + rng.below(4) as usize {
                 let token = sample.tokens[(id * 3 + k) % sample.tokens.len()];

@@ -99,11 +99,19 @@ impl Expect {
         total_tokens: Option<u64>,
     ) {
         same_text(content, &self.content, "content");
-        assert_eq!(tool_arguments.len(), self.tool_arguments.len(), "tool calls");
+        assert_eq!(
+            tool_arguments.len(),
+            self.tool_arguments.len(),
+            "tool calls"
+        );
         for (got, want) in tool_arguments.zip(&self.tool_arguments) {
             same_text(got, want, "tool arguments");
         }
-        assert_eq!(finish_reason, self.finish_reason.as_deref(), "finish_reason");
+        assert_eq!(
+            finish_reason,
+            self.finish_reason.as_deref(),
+            "finish_reason"
+        );
         assert_eq!(total_tokens, self.total_tokens, "usage.total_tokens");
     }
 }
@@ -423,11 +431,18 @@ fn reference_fold(bytes: &[u8]) -> Result<Expect, String> {
     Ok(expect)
 }
 
-/// eventsource-stream rescans its whole line buffer on every read, so one
-/// big event costs O(size² / read size). Measured once on this machine (2
-/// cores): a 16 MiB event takes TODO s in 4 KiB reads; in 64-byte reads it
-/// would take 64 times as long. Over ~30 s per iteration it is left out.
-const EVENTSOURCE_SKIPPED_READS: [usize; 2] = [READ, 64];
+/// eventsource-stream re-parses its whole pending line from the start on
+/// every read (its nom line parser has no resume point), so one big event
+/// costs O(size² / read size). Measured once, release build, 2-core machine:
+/// in 4 KiB reads a 1, 2, 4, 8, 16 MiB event takes 0.13, 0.45, 2.0, 9.2,
+/// 40.4 s; in 64-byte reads 1 MiB takes 9.1 s and 2 MiB 38 s (16 MiB would
+/// take about 40 minutes); fed whole, 16 MiB takes 0.1 s. This estimate
+/// (about 5.5e-10 s × size² / read size, fitted to those runs) leaves it out
+/// where an iteration would take over ~30 s: at 16 MiB, the 4 KiB and the
+/// 64-byte reads.
+fn eventsource_seconds(size: usize, read: usize) -> f64 {
+    5.5e-10 * (size as f64) * (size as f64) / read.min(size).max(1) as f64
+}
 
 fn big_event(c: &mut Criterion) {
     let size = env_usize("STREAMFOLD_BENCH_BIG_BYTES", BIG_EVENT_BYTES);
@@ -437,10 +452,11 @@ fn big_event(c: &mut Criterion) {
     let mut group = c.benchmark_group("big_event");
     configure(&mut group, workload.bytes());
     for (read, label) in [(WHOLE, "whole"), (READ, "4KiB"), (64, "64B")] {
-        let skip: &[&str] = if EVENTSOURCE_SKIPPED_READS.contains(&read) {
+        let estimate = eventsource_seconds(workload.bytes() as usize, read);
+        let skip: &[&str] = if estimate > 30.0 {
             println!(
-                "note: big_event/{label}: eventsource_serde_async_openai left out \
-                 (quadratic in event size / read size: well over 30 s per iteration)"
+                "note: big_event/{label}: eventsource_serde_async_openai left out: quadratic, \
+                 about {estimate:.0} s per iteration here"
             );
             &["eventsource_serde_async_openai"]
         } else {

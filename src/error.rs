@@ -25,7 +25,7 @@ use crate::completion::Completion;
 /// let err = events.last().unwrap().as_ref().unwrap_err();
 /// assert!(matches!(err.kind(), ErrorKind::Json { .. }));
 /// assert_eq!(err.event_index(), 1);
-/// assert_eq!(err.offset(), 72); // the `o` of `{oops}`
+/// assert_eq!(err.offset(), 65); // the `o` of `{oops}`
 /// let partial = fold.finish().unwrap_err().into_partial().unwrap();
 /// assert_eq!(partial.choices[0].message.content.as_deref(), Some("Hi"));
 /// ```

@@ -17,7 +17,6 @@
 /// # drop(fold);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Limits {
     /// Largest data of one SSE event, in bytes (its `data` lines joined).
     ///

@@ -14,7 +14,7 @@ use super::Folded;
 
 /// A JSON string, borrowed from the payload where it can be.
 ///
-/// `Option<Text<'a>>` with `#[serde(borrow)]` would *not* borrow: serde
+/// `Option<Cow<'a, str>>` with `#[serde(borrow)]` would *not* borrow: serde
 /// only borrows a `Cow` that is a field's whole type, so an optional one is
 /// always copied (serde-rs/serde#2016). That costs one allocation per delta.
 /// The usual workaround is this newtype.

@@ -16,7 +16,8 @@ use futures::StreamExt;
 use super::Folded;
 
 pub fn fold<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> Result<Folded, String> {
-    let body = futures::stream::iter(chunks.map(|c| Ok::<_, Infallible>(Bytes::copy_from_slice(c))));
+    let body =
+        futures::stream::iter(chunks.map(|c| Ok::<_, Infallible>(Bytes::copy_from_slice(c))));
     futures::executor::block_on(async {
         let mut events = body.eventsource();
         let mut folded = Folded::default();

@@ -46,7 +46,9 @@ pub type Peer = for<'a> fn(std::slice::Chunks<'a, u8>) -> Result<Folded, String>
 
 /// The competitors, by bench name.
 pub const COMPETITORS: [(&str, Peer); 4] = [
-    ("eventsource_serde_async_openai", |c| eventsource_openai::fold(c)),
+    ("eventsource_serde_async_openai", |c| {
+        eventsource_openai::fold(c)
+    }),
     ("serde_json_borrowed", |c| serde_borrowed::fold(c)),
     ("simd_json_borrowed", |c| simd_borrowed::fold(c)),
     ("sonic_rs_borrowed", |c| sonic_borrowed::fold(c)),

@@ -1,1 +1,251 @@
-fn main() { println!("hi"); }
+//! The `streamfold` command. See `streamfold --help`.
+
+mod args;
+mod input;
+mod recording;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use args::{Args, Command, Parsed};
+use input::Source;
+use serde::Serialize;
+use streamfold::sse::{self, Item};
+use streamfold::{ChatFold, Error, ErrorKind, Event, Limit, Limits};
+
+/// Exit statuses (DESIGN.md's CLI contract).
+const USAGE_OR_IO: u8 = 1;
+const MALFORMED: u8 = 2;
+const TRUNCATED: u8 = 3;
+
+fn main() -> ExitCode {
+    match args::parse(std::env::args().skip(1)) {
+        Ok(Parsed::Help) => {
+            print!("{}", args::USAGE);
+            ExitCode::SUCCESS
+        }
+        Ok(Parsed::Version) => {
+            println!("streamfold {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("streamfold: {msg}; see `streamfold --help`");
+            ExitCode::from(USAGE_OR_IO)
+        }
+        Ok(Parsed::Run(args)) => ExitCode::from(run(&args)),
+    }
+}
+
+fn run(args: &Args) -> u8 {
+    let source = match Source::open(&args.input) {
+        Ok(s) => s,
+        Err(msg) => {
+            eprintln!("streamfold: {msg}");
+            return USAGE_OR_IO;
+        }
+    };
+    let mut limits = Limits::default();
+    if let Some(n) = args.max_event_bytes {
+        limits.max_event_bytes = n;
+    }
+    let stdout = io::stdout().lock();
+    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout);
+    let status = match args.command {
+        Command::Sse => sse_command(source, args.chunk_size, limits, &mut out),
+        command => fold_command(command, source, args.chunk_size, limits, &mut out),
+    };
+    match status.and_then(|s| out.flush().map(|()| s)) {
+        Ok(s) => s,
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("streamfold: {e}");
+            USAGE_OR_IO
+        }
+    }
+}
+
+/// `fold`, `events` and `text`.
+fn fold_command(
+    command: Command,
+    mut source: Source,
+    chunk_size: Option<usize>,
+    limits: Limits,
+    out: &mut impl Write,
+) -> io::Result<u8> {
+    let mut fold = ChatFold::with_limits(limits);
+    let mut text_choice = None;
+    let mut printed_text = false;
+    let mut emit = |event: Event<'_>, out: &mut dyn Write| -> io::Result<()> {
+        match command {
+            Command::Events => {
+                serde_json::to_writer(&mut *out, &event)?;
+                out.write_all(b"\n")
+            }
+            Command::Text => match event {
+                Event::ContentDelta { choice, delta } => {
+                    if *text_choice.get_or_insert(choice) == choice {
+                        printed_text = true;
+                        out.write_all(delta.as_bytes())?;
+                    }
+                    Ok(())
+                }
+                _ => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    };
+    let read = source.for_each_piece(chunk_size, &mut |piece| {
+        for event in fold.push(piece).flatten() {
+            emit(event, out)?;
+        }
+        out.flush()
+    });
+    if let Err(e) = read {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            return Err(e);
+        }
+        eprintln!("streamfold: reading the input failed: {e}");
+        // Still end the fold: what arrived is reported.
+        let _ = fold.end();
+        print_completion(command, fold, out)?;
+        return Ok(USAGE_OR_IO);
+    }
+    for event in fold.end().flatten() {
+        emit(event, out)?;
+    }
+    if command == Command::Text && printed_text {
+        out.write_all(b"\n")?;
+    }
+    print_completion(command, fold, out)
+}
+
+/// Prints the completion for `fold`; reports the outcome; returns the exit
+/// status.
+fn print_completion(command: Command, fold: ChatFold, out: &mut impl Write) -> io::Result<u8> {
+    let (completion, status) = match fold.finish() {
+        Ok(c) => (Some(c), 0),
+        Err(e) => {
+            eprintln!("streamfold: {}", describe(&e));
+            let status = if e.is_truncation() {
+                TRUNCATED
+            } else if matches!(e.kind(), ErrorKind::Transport(_)) {
+                USAGE_OR_IO
+            } else {
+                MALFORMED
+            };
+            (e.into_partial(), status)
+        }
+    };
+    if command == Command::Fold {
+        if let Some(c) = completion {
+            let mut ser = serde_json::Serializer::with_formatter(
+                &mut *out,
+                serde_json::ser::PrettyFormatter::with_indent(b"  "),
+            );
+            c.serialize(&mut ser)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(status)
+}
+
+/// One line: what went wrong, where, and what to do.
+fn describe(e: &Error) -> String {
+    let hint = match e.kind() {
+        ErrorKind::Limit {
+            limit: Limit::EventBytes,
+            ..
+        } => "; raise it with --max-event-bytes",
+        ErrorKind::Truncated { .. } => "; what arrived is kept",
+        ErrorKind::Json { .. } | ErrorKind::Shape { .. } => {
+            "; the stream is not valid OpenAI chat chunks"
+        }
+        _ => "",
+    };
+    format!("{e}{hint}")
+}
+
+#[derive(Serialize)]
+struct SseLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    data: &'a str,
+    id: &'a str,
+}
+
+#[derive(Serialize)]
+struct SseEnd<'a> {
+    last_event_id: &'a str,
+    retry_ms: Option<u64>,
+}
+
+/// `sse`: the raw SSE events, then the stream's end.
+fn sse_command(
+    mut source: Source,
+    chunk_size: Option<usize>,
+    limits: Limits,
+    out: &mut impl Write,
+) -> io::Result<u8> {
+    let mut parser = sse::Parser::with_limits(limits.max_event_bytes, limits.max_line_bytes);
+    let mut failure = None;
+    let read = source.for_each_piece(chunk_size, &mut |piece| {
+        if failure.is_some() {
+            return Ok(());
+        }
+        let mut rest = piece;
+        loop {
+            match parser.next(&mut rest) {
+                Ok(Some(Item::Event(ev))) => {
+                    serde_json::to_writer(
+                        &mut *out,
+                        &SseLine {
+                            kind: ev.event,
+                            data: ev.data,
+                            id: ev.id,
+                        },
+                    )?;
+                    out.write_all(b"\n")?;
+                }
+                Ok(Some(Item::Retry(_))) => {}
+                Ok(None) => break,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        out.flush()
+    });
+    if let Err(e) = read {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            return Err(e);
+        }
+        eprintln!("streamfold: reading the input failed: {e}");
+        return Ok(USAGE_OR_IO);
+    }
+    if let Some(e) = failure {
+        eprintln!("streamfold: {}", describe(&e));
+        return Ok(MALFORMED);
+    }
+    let end = parser.finish();
+    #[derive(Serialize)]
+    struct Closing<'a> {
+        end: SseEnd<'a>,
+    }
+    serde_json::to_writer(
+        &mut *out,
+        &Closing {
+            end: SseEnd {
+                last_event_id: end.last_event_id,
+                retry_ms: end.retry_ms,
+            },
+        },
+    )?;
+    out.write_all(b"\n")?;
+    if end.truncated_event {
+        eprintln!("streamfold: the stream ended inside an event (no blank line after it); that event was dropped");
+        return Ok(TRUNCATED);
+    }
+    Ok(0)
+}

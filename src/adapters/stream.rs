@@ -126,7 +126,6 @@ where
                 this.finished = true;
                 return Poll::Ready(None);
             }
-            this.cursor = 0;
             match this.inner.as_mut().poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Some(Ok(bytes))) => {
@@ -141,6 +140,8 @@ where
                     this.input_done = true;
                 }
             }
+            // A new batch of results.
+            this.cursor = 0;
         }
     }
 }

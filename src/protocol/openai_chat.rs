@@ -120,19 +120,29 @@ impl Decoder {
         }
         let mut sc = Scanner::new(data, self.max_depth);
         self.chunk.clear();
-        let verdict = self.chunk_object(&mut sc, data)?;
-        sc.finish()?;
-        Ok(verdict)
+        let decoded = self.chunk_object(&mut sc, data).and_then(|payload| {
+            sc.finish()?;
+            Ok(payload)
+        });
+        match decoded {
+            // Malformed JSON anywhere in the payload is reported as such,
+            // even after a field of the wrong shape.
+            Err(e @ DecodeError {
+                kind: DecodeErrorKind::Shape { .. },
+                ..
+            }) => {
+                let mut whole = Scanner::new(data, self.max_depth);
+                whole.skip_value()?;
+                whole.finish()?;
+                Err(e)
+            }
+            other => other,
+        }
     }
 
     fn chunk_object(&mut self, sc: &mut Scanner<'_>, data: &str) -> Result<Payload> {
         if sc.peek_kind()? != Kind::Object {
-            // Malformed JSON (`[DONE]x`) says so; valid JSON of another
-            // shape is a shape error.
-            let at = sc.pos();
-            sc.skip_value()?;
-            sc.finish()?;
-            return shape(at, "chunk", "a JSON object");
+            return shape(sc.pos(), "chunk", "a JSON object");
         }
         sc.object()?;
         let mut first = true;

@@ -1,0 +1,303 @@
+//! The `streamfold` binary, run as a process.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_streamfold"))
+}
+
+fn data() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data")
+}
+
+/// The shared folder in the extra pass (see the library's tests/support).
+fn shared() -> Option<PathBuf> {
+    let dir = PathBuf::from(std::env::var_os("STREAMFOLD_SHARED")?);
+    assert!(
+        dir.join("corpus").is_dir(),
+        "STREAMFOLD_SHARED names {}, which holds no corpus/",
+        dir.display()
+    );
+    Some(dir)
+}
+
+fn corpus(name: &str) -> PathBuf {
+    data().join("corpus/openai-chat").join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        // The child may stop reading early; a broken pipe is fine here.
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn lines(out: &Output) -> Vec<Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn status(out: &Output) -> i32 {
+    out.status.code().expect("exited, not killed")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+fn expected(name: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(corpus(&format!("{name}.expected.json"))).unwrap())
+        .unwrap()
+}
+
+const TOOLS: &str = "openai-gpt-4o-1859574ce1";
+const SAMPLE: &str = "openai-gpt-4o-65d741c677";
+
+#[test]
+fn fold_prints_the_completion_the_sdk_builds() {
+    let path = corpus(&format!("{TOOLS}.sse"));
+    let out = run(&["fold", path.to_str().unwrap()]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let got = json(&out);
+    let want = expected(TOOLS);
+    assert_eq!(got["object"], "chat.completion");
+    assert_eq!(got["id"], want["id"]);
+    let calls = |v: &Value| -> Vec<(Value, Value, Value)> {
+        v["choices"][0]["message"]["tool_calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["id"].clone(),
+                    t["function"]["name"].clone(),
+                    t["function"]["arguments"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(calls(&got), calls(&want));
+    assert_eq!(calls(&got).len(), 2);
+}
+
+#[test]
+fn the_built_in_sample_folds_to_the_recorded_answer() {
+    let out = run(&["fold"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let want = expected(SAMPLE);
+    assert_eq!(
+        json(&out)["choices"][0]["message"]["content"],
+        want["choices"][0]["message"]["content"]
+    );
+    let text = run(&["text"]);
+    assert_eq!(status(&text), 0);
+    assert_eq!(
+        String::from_utf8(text.stdout).unwrap(),
+        format!("{}\n", want["choices"][0]["message"]["content"].as_str().unwrap())
+    );
+}
+
+#[test]
+fn events_are_one_json_object_per_line_and_add_up_to_the_sdk_events() {
+    let path = corpus(&format!("{TOOLS}.sse"));
+    let out = run(&["events", path.to_str().unwrap()]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let events = lines(&out);
+    let mut args = std::collections::BTreeMap::<u64, String>::new();
+    for e in &events {
+        if e["type"] == "tool_calls.function.arguments.delta" {
+            assert_eq!(e["choice"], 0);
+            args.entry(e["index"].as_u64().unwrap())
+                .or_default()
+                .push_str(e["arguments_delta"].as_str().unwrap());
+        }
+    }
+    let mut sdk = std::collections::BTreeMap::<u64, String>::new();
+    let sdk_events = std::fs::read_to_string(corpus(&format!("{TOOLS}.events.jsonl"))).unwrap();
+    for l in sdk_events.lines() {
+        let e: Value = serde_json::from_str(l).unwrap();
+        if e["type"] == "tool_calls.function.arguments.delta" {
+            sdk.entry(e["index"].as_u64().unwrap())
+                .or_default()
+                .push_str(e["arguments_delta"].as_str().unwrap());
+        }
+    }
+    assert_eq!(args, sdk);
+    assert_eq!(events.last().unwrap(), &serde_json::json!({"type":"end","verdict":"complete"}));
+}
+
+#[test]
+fn standard_input_and_chunk_sizes_give_the_same_output_as_the_file() {
+    let path = corpus(&format!("{TOOLS}.sse"));
+    let bytes = std::fs::read(&path).unwrap();
+    for command in ["fold", "events", "text", "sse"] {
+        let from_file = run(&[command, path.to_str().unwrap()]);
+        assert_eq!(status(&from_file), 0);
+        for size in ["1", "7", "4096"] {
+            let piped = run_stdin(&[command, "-", "--chunk-size", size], &bytes);
+            assert_eq!(status(&piped), 0, "{command} {size}: {}", stderr(&piped));
+            assert_eq!(piped.stdout, from_file.stdout, "{command} from stdin in {size}-byte pieces");
+        }
+    }
+}
+
+#[test]
+fn a_recording_folds_like_its_sse_body() {
+    let mut dirs = vec![data().join("corpus/recordings")];
+    if let Some(s) = shared() {
+        dirs.push(s.join("corpus/recordings"));
+    }
+    let mut checked = 0;
+    for dir in dirs {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
+            // The seed sample's recording is the stream named by its hash.
+            let sse_name = if stem == "openai-gpt-4o-saturn" {
+                SAMPLE.to_string()
+            } else {
+                stem.clone()
+            };
+            let sse = dir.join("../openai-chat").join(format!("{sse_name}.sse"));
+            if !sse.exists() {
+                continue;
+            }
+            let a = run(&["fold", path.to_str().unwrap()]);
+            let b = run(&["fold", sse.to_str().unwrap()]);
+            assert_eq!(status(&a), 0, "{stem}: {}", stderr(&a));
+            assert_eq!(json(&a), json(&b), "{stem}: recording vs .sse");
+            let piped = run_stdin(&["fold", "-"], &std::fs::read(&path).unwrap());
+            assert_eq!(json(&piped), json(&b), "{stem}: recording on stdin");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "only {checked} recordings checked");
+}
+
+#[test]
+fn sse_prints_events_and_end_exactly_as_the_vectors_expect() {
+    let path = shared()
+        .map(|s| s.join("sse-vectors/vectors.json"))
+        .unwrap_or_else(|| data().join("sse-vectors/vectors.json"));
+    let cases: Vec<Value> = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    for case in &cases {
+        let Some(input) = case["input"].as_str() else {
+            continue; // byte inputs are covered by the library's tests
+        };
+        let out = run_stdin(&["sse", "-"], input.as_bytes());
+        let got = lines(&out);
+        let (end, events) = got.split_last().expect("at least the end line");
+        assert_eq!(events, case["expected"].as_array().unwrap().as_slice(), "{}", case["name"]);
+        assert_eq!(end["end"]["last_event_id"], case["expect_last_event_id"], "{}", case["name"]);
+        if let Some(retry) = case.get("expect_retry") {
+            assert_eq!(end["end"]["retry_ms"], retry["retry_ms"], "{}", case["name"]);
+        }
+    }
+}
+
+const GOOD: &[u8] = b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"}}]}\n\n\
+data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" world\"},\"finish_reason\":\"stop\"}]}\n\n";
+
+#[test]
+fn exit_status_is_0_for_a_complete_stream_with_or_without_done() {
+    let mut with_done = GOOD.to_vec();
+    with_done.extend_from_slice(b"data: [DONE]\n\n");
+    for input in [&with_done[..], GOOD] {
+        let out = run_stdin(&["fold", "-"], input);
+        assert_eq!(status(&out), 0, "{}", stderr(&out));
+        assert_eq!(json(&out)["choices"][0]["message"]["content"], "Hello world");
+    }
+}
+
+#[test]
+fn exit_status_is_2_for_a_malformed_stream_and_fold_prints_the_partial() {
+    let mut input = GOOD[..GOOD.len() / 2 + 10].to_vec();
+    input.truncate(input.iter().position(|&b| b == b'\n').unwrap() + 2);
+    input.extend_from_slice(b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":tru}}]}\n\n");
+    let out = run_stdin(&["fold", "-"], &input);
+    assert_eq!(status(&out), 2);
+    assert_eq!(json(&out)["choices"][0]["message"]["content"], "Hello");
+    let err = stderr(&out);
+    assert!(err.contains("malformed JSON") && err.contains("event 1"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn exit_status_is_3_for_a_truncated_stream_and_fold_prints_the_partial() {
+    let cut = &GOOD[..GOOD.len() - 30];
+    let out = run_stdin(&["fold", "-"], cut);
+    assert_eq!(status(&out), 3);
+    assert_eq!(json(&out)["choices"][0]["message"]["content"], "Hello");
+    assert!(stderr(&out).contains("ended early"), "{}", stderr(&out));
+    let events = run_stdin(&["events", "-"], cut);
+    assert_eq!(status(&events), 3);
+    assert_eq!(
+        lines(&events).last().unwrap(),
+        &serde_json::json!({"type":"end","verdict":"truncated_inside_event"})
+    );
+}
+
+#[test]
+fn a_provider_error_in_the_stream_exits_2_with_its_message() {
+    let mut input = GOOD[..GOOD.iter().position(|&b| b == b'\n').unwrap() + 2].to_vec();
+    input.extend_from_slice(
+        b"data: {\"error\":{\"message\":\"Rate limit reached\",\"type\":\"rate_limit\",\"code\":429}}\n\n",
+    );
+    let out = run_stdin(&["fold", "-"], &input);
+    assert_eq!(status(&out), 2);
+    assert!(stderr(&out).contains("Rate limit reached"), "{}", stderr(&out));
+    assert_eq!(json(&out)["choices"][0]["message"]["content"], "Hello");
+}
+
+#[test]
+fn max_event_bytes_limits_one_event() {
+    let path = corpus(&format!("{SAMPLE}.sse"));
+    let out = run(&["fold", path.to_str().unwrap(), "--max-event-bytes", "100"]);
+    assert_eq!(status(&out), 2);
+    assert!(stderr(&out).contains("max_event_bytes = 100"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--max-event-bytes"), "{}", stderr(&out));
+}
+
+#[test]
+fn usage_and_io_errors_exit_1() {
+    for args in [&[][..], &["unfold"], &["fold", "--chunk-size", "x"], &["fold", "/no/such/file"]] {
+        let out = run(args);
+        assert_eq!(status(&out), 1, "{args:?}");
+        assert_eq!(stderr(&out).lines().count(), 1, "{args:?}: {}", stderr(&out));
+    }
+    let help = run(&["--help"]);
+    assert_eq!(status(&help), 0);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: streamfold"));
+}
