@@ -10,7 +10,9 @@ fn main() {
             }
         }
     }
-    for ev in fold.end() { println!("{:?}", ev.map(|e| serde_json::to_string(&e).unwrap())); }
+    for ev in fold.end() {
+        println!("{:?}", ev.map(|e| serde_json::to_string(&e).unwrap()));
+    }
     match fold.finish() {
         Ok(c) => println!("{}", serde_json::to_string_pretty(&c).unwrap()),
         Err(e) => println!("ERR {e}"),

@@ -201,7 +201,9 @@ impl fmt::Display for ErrorKind {
                 f,
                 "stream ended early: cut inside an event (no [DONE], not every choice finished)"
             ),
-            ErrorKind::Truncated { inside_event: false } => write!(
+            ErrorKind::Truncated {
+                inside_event: false,
+            } => write!(
                 f,
                 "stream ended early: no [DONE] and not every choice has a finish_reason"
             ),

@@ -21,3 +21,7 @@ pub use error::{Error, ErrorKind, Limit, ProviderError};
 pub use event::{Event, Verdict, Warning};
 pub use json::value::{Map, Number, ParseValueError, RawJson, Value};
 pub use limits::Limits;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

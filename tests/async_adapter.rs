@@ -47,13 +47,14 @@ async fn random_byte_chunks_give_the_sync_outcome() {
         let sync = fold(&bytes);
         for max in [1, 13, 700, 5000] {
             let mut at = 0;
-            let pieces: Vec<Result<Bytes, std::io::Error>> = random_cuts(bytes.len(), max, &mut rng)
-                .into_iter()
-                .map(|n| {
-                    at += n;
-                    Ok(Bytes::copy_from_slice(&bytes[at - n..at]))
-                })
-                .collect();
+            let pieces: Vec<Result<Bytes, std::io::Error>> =
+                random_cuts(bytes.len(), max, &mut rng)
+                    .into_iter()
+                    .map(|n| {
+                        at += n;
+                        Ok(Bytes::copy_from_slice(&bytes[at - n..at]))
+                    })
+                    .collect();
             let (events, error, completion) = collect(futures::stream::iter(pieces)).await;
             assert_eq!(events, sync.events);
             assert_eq!(error, None);
@@ -100,7 +101,10 @@ async fn each_event_is_yielded_as_soon_as_its_bytes_arrive() {
         })
     );
     let completion = events.finish().unwrap();
-    assert_eq!(completion.choices[0].message.content.as_deref(), Some("Hello"));
+    assert_eq!(
+        completion.choices[0].message.content.as_deref(),
+        Some("Hello")
+    );
 }
 
 #[tokio::test]
@@ -108,7 +112,10 @@ async fn a_failing_byte_source_ends_the_stream_with_a_transport_error_and_keeps_
     let first: &[u8] = b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"part\"}}]}\n\n";
     let pieces: Vec<Result<Bytes, std::io::Error>> = vec![
         Ok(Bytes::from_static(first)),
-        Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "reset by peer",
+        )),
         Ok(Bytes::from_static(b"data: [DONE]\n\n")),
     ];
     let mut events = futures::stream::iter(pieces).fold_chat();
@@ -138,7 +145,10 @@ async fn a_truncated_stream_ends_with_the_end_event_then_a_truncation_error() {
         })
     );
     assert_eq!(error.as_deref(), Some("Truncated { inside_event: true }"));
-    assert_eq!(completion.choices[0].message.content.as_deref(), Some("cut"));
+    assert_eq!(
+        completion.choices[0].message.content.as_deref(),
+        Some("cut")
+    );
 }
 
 #[tokio::test]

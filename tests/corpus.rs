@@ -115,7 +115,10 @@ fn json_diff(a: &Json, b: &Json, path: &str) -> Vec<String> {
     let short = |v: &Json| {
         let s = v.to_string();
         if s.len() > 200 {
-            format!("{}…", &s[..s.char_indices().nth(200).map_or(s.len(), |(i, _)| i)])
+            format!(
+                "{}…",
+                &s[..s.char_indices().nth(200).map_or(s.len(), |(i, _)| i)]
+            )
         } else {
             s
         }
@@ -150,16 +153,24 @@ fn json_diff(a: &Json, b: &Json, path: &str) -> Vec<String> {
 
 /// Accepts the SDK's concatenated role: `expected` is `ours` repeated.
 fn allow_repeated_role(ours: &mut Json, expected: &Json) {
-    let (Some(choices), Some(exp)) = (ours["choices"].as_object_mut(), expected["choices"].as_object())
-    else {
+    let (Some(choices), Some(exp)) = (
+        ours["choices"].as_object_mut(),
+        expected["choices"].as_object(),
+    ) else {
         return;
     };
     for (i, ch) in choices.iter_mut() {
-        let (Some(r), Some(er)) = (ch["role"].as_str(), exp.get(i).and_then(|e| e["role"].as_str()))
-        else {
+        let (Some(r), Some(er)) = (
+            ch["role"].as_str(),
+            exp.get(i).and_then(|e| e["role"].as_str()),
+        ) else {
             continue;
         };
-        if !r.is_empty() && er.len() > r.len() && er.len() % r.len() == 0 && er == r.repeat(er.len() / r.len()) {
+        if !r.is_empty()
+            && er.len() > r.len()
+            && er.len() % r.len() == 0
+            && er == r.repeat(er.len() / r.len())
+        {
             ch["role"] = json!(er);
         }
     }
@@ -186,9 +197,13 @@ fn sdk_summary(events_jsonl: &str) -> Summary {
         let e: Json = serde_json::from_str(line).unwrap();
         match e["type"].as_str().unwrap() {
             "content.delta" => s.content.push_str(e["delta"].as_str().unwrap()),
-            "content.done" => s.content_done.push(e["content"].as_str().unwrap().to_string()),
+            "content.done" => s
+                .content_done
+                .push(e["content"].as_str().unwrap().to_string()),
             "refusal.delta" => s.refusal.push_str(e["delta"].as_str().unwrap()),
-            "refusal.done" => s.refusal_done.push(e["refusal"].as_str().unwrap().to_string()),
+            "refusal.done" => s
+                .refusal_done
+                .push(e["refusal"].as_str().unwrap().to_string()),
             "tool_calls.function.arguments.delta" => s
                 .arguments
                 .entry(e["index"].as_u64().unwrap())
@@ -202,9 +217,7 @@ fn sdk_summary(events_jsonl: &str) -> Summary {
             "logprobs.content.delta" => s
                 .logprobs_content
                 .extend(e["content"].as_array().unwrap().iter().map(strip_nulls)),
-            "logprobs.content.done" => s
-                .logprobs_content_done
-                .push(strip_nulls(&e["content"])),
+            "logprobs.content.done" => s.logprobs_content_done.push(strip_nulls(&e["content"])),
             other => panic!("unexpected SDK event type {other}"),
         }
     }
@@ -226,11 +239,15 @@ fn our_summary(events: &[Event<'static>]) -> Summary {
         match e {
             Event::ContentDelta { delta, .. } => s.content.push_str(delta),
             Event::ContentDone { choice, content } => {
-                content_done.entry(*choice).or_insert_with(|| content.to_string());
+                content_done
+                    .entry(*choice)
+                    .or_insert_with(|| content.to_string());
             }
             Event::RefusalDelta { delta, .. } => s.refusal.push_str(delta),
             Event::RefusalDone { choice, refusal } => {
-                refusal_done.entry(*choice).or_insert_with(|| refusal.to_string());
+                refusal_done
+                    .entry(*choice)
+                    .or_insert_with(|| refusal.to_string());
             }
             Event::ToolCallArgumentsDelta {
                 index,
@@ -253,7 +270,8 @@ fn our_summary(events: &[Event<'static>]) -> Summary {
             }
             Event::LogprobsContentDelta { content, .. } => {
                 let v: Json = serde_json::from_str(content.as_str()).unwrap();
-                s.logprobs_content.extend(v.as_array().unwrap().iter().map(strip_nulls));
+                s.logprobs_content
+                    .extend(v.as_array().unwrap().iter().map(strip_nulls));
             }
             Event::LogprobsContentDone { choice, content } => {
                 let v: Json = serde_json::from_str(content.as_str()).unwrap();
@@ -335,7 +353,12 @@ fn check_stream(sse: &Path, oracle: &str) -> Outcome {
         let t = format!("{s:?}");
         t.chars().take(3000).collect::<String>()
     };
-    assert!(ours == sdk, "{name}: events differ from the SDK's:\n{}\nvs\n{}", show(&ours), show(&sdk));
+    assert!(
+        ours == sdk,
+        "{name}: events differ from the SDK's:\n{}\nvs\n{}",
+        show(&ours),
+        show(&sdk)
+    );
     last_done_is_final(&name, &out);
 
     // Per choice, the deltas concatenated equal the final text.
@@ -348,14 +371,21 @@ fn check_stream(sse: &Path, oracle: &str) -> Outcome {
                 _ => None,
             })
             .collect();
-        assert_eq!(Some(content).filter(|c| !c.is_empty()), ch.message.content, "{name}");
+        assert_eq!(
+            Some(content).filter(|c| !c.is_empty()),
+            ch.message.content,
+            "{name}"
+        );
     }
 
     // The same at chunk sizes 1 and 7.
     for size in [1, 7] {
         let cuts: Vec<usize> = bytes.chunks(size).map(<[u8]>::len).collect();
         let other = fold_with(&bytes, &cuts, Limits::default());
-        assert!(other == out, "{name}: fed {size} bytes at a time, the outcome differs");
+        assert!(
+            other == out,
+            "{name}: fed {size} bytes at a time, the outcome differs"
+        );
     }
     out
 }

@@ -274,7 +274,10 @@ fn usage_is_not_erased_by_a_later_null() {
         completion(&out)["usage"],
         json!({"prompt_tokens":3,"completion_tokens":1,"total_tokens":4})
     );
-    assert_eq!(out.completion.usage.as_ref().unwrap().completion_tokens, Some(1));
+    assert_eq!(
+        out.completion.usage.as_ref().unwrap().completion_tokens,
+        Some(1)
+    );
 }
 
 #[test]
@@ -329,7 +332,10 @@ fn unknown_delta_fields_merge_by_kind() {
         m["annotations"],
         json!([{"type":"url","url":"a"},{"type":"url","url":"b"}])
     );
-    assert_eq!(m["audio"], json!({"id":"au","data":"Zm9v","transcript":"hello"}));
+    assert_eq!(
+        m["audio"],
+        json!({"id":"au","data":"Zm9v","transcript":"hello"})
+    );
     assert_eq!(m["note"], "xy");
     assert_eq!(m["score"], 2);
 }
@@ -343,7 +349,10 @@ fn unknown_chunk_and_choice_fields_keep_their_last_non_null_value() {
     ]);
     let c = completion(&out);
     assert_eq!(c["x_request"], "r1");
-    assert_eq!(c["choices"][0]["content_filter_results"], json!({"hate":{"filtered":true}}));
+    assert_eq!(
+        c["choices"][0]["content_filter_results"],
+        json!({"hate":{"filtered":true}})
+    );
     assert_eq!(c["choices"][0]["stop_reason"], 7);
     let per_chunk: Vec<String> = out
         .events
@@ -357,7 +366,10 @@ fn unknown_chunk_and_choice_fields_keep_their_last_non_null_value() {
         .collect();
     assert_eq!(
         per_chunk,
-        [r#"{"hate":{"filtered":false}}"#, r#"{"hate":{"filtered":true}}"#]
+        [
+            r#"{"hate":{"filtered":false}}"#,
+            r#"{"hate":{"filtered":true}}"#
+        ]
     );
 }
 
@@ -384,8 +396,20 @@ fn top_level_identities_come_from_the_first_chunk_that_sets_them() {
     ]);
     let c = completion(&out);
     assert_eq!(
-        (&c["id"], &c["model"], &c["created"], &c["service_tier"], &c["system_fingerprint"]),
-        (&json!("first"), &json!("m-1"), &json!(100), &json!("default"), &json!("fp_2"))
+        (
+            &c["id"],
+            &c["model"],
+            &c["created"],
+            &c["service_tier"],
+            &c["system_fingerprint"]
+        ),
+        (
+            &json!("first"),
+            &json!("m-1"),
+            &json!(100),
+            &json!("default"),
+            &json!("fp_2")
+        )
     );
     assert_eq!(c["object"], "chat.completion");
 }
@@ -481,7 +505,8 @@ fn content_done_comes_at_the_first_tool_call_and_arguments_done_when_the_call_ch
 
 #[test]
 fn done_is_exact_and_done_with_a_suffix_is_malformed() {
-    let body = b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\ndata: [DONE]x\n\n";
+    let body =
+        b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\ndata: [DONE]x\n\n";
     let out = fold_every_way(body, Limits::default());
     let (kind, offset, index) = out.error.clone().expect("an error");
     assert!(kind.starts_with("Json"), "{kind}");

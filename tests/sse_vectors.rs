@@ -85,7 +85,12 @@ fn every_vector_parses_as_expected_in_every_chunking() {
     let path = data_root().join("sse-vectors/vectors.json");
     let cases: Vec<Json> =
         serde_json::from_slice(&std::fs::read(&path).expect("vectors.json")).unwrap();
-    assert!(cases.len() >= 100, "{} holds {} cases", path.display(), cases.len());
+    assert!(
+        cases.len() >= 100,
+        "{} holds {} cases",
+        path.display(),
+        cases.len()
+    );
     let mut checked = 0;
     for case in &cases {
         let name = case["name"].as_str().unwrap();
@@ -108,7 +113,10 @@ fn every_vector_parses_as_expected_in_every_chunking() {
             check(&how, parse(&bytes, &cuts));
         }
         for at in two_way_splits(bytes.len(), 16 * 1024) {
-            let cuts: Vec<usize> = [at, bytes.len() - at].into_iter().filter(|&n| n > 0).collect();
+            let cuts: Vec<usize> = [at, bytes.len() - at]
+                .into_iter()
+                .filter(|&n| n > 0)
+                .collect();
             check(&format!("split at {at}"), parse(&bytes, &cuts));
         }
         checked += 1;

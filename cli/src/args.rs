@@ -143,7 +143,13 @@ mod tests {
                 max_event_bytes: Some(1024),
             }))
         );
-        assert!(matches!(p(&["text"]), Ok(Parsed::Run(Args { input: Input::Sample, .. }))));
+        assert!(matches!(
+            p(&["text"]),
+            Ok(Parsed::Run(Args {
+                input: Input::Sample,
+                ..
+            }))
+        ));
         assert_eq!(p(&["fold", "--help"]), Ok(Parsed::Help));
     }
 

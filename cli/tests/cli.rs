@@ -125,7 +125,10 @@ fn the_built_in_sample_folds_to_the_recorded_answer() {
     assert_eq!(status(&text), 0);
     assert_eq!(
         String::from_utf8(text.stdout).unwrap(),
-        format!("{}\n", want["choices"][0]["message"]["content"].as_str().unwrap())
+        format!(
+            "{}\n",
+            want["choices"][0]["message"]["content"].as_str().unwrap()
+        )
     );
 }
 
@@ -155,7 +158,10 @@ fn events_are_one_json_object_per_line_and_add_up_to_the_sdk_events() {
         }
     }
     assert_eq!(args, sdk);
-    assert_eq!(events.last().unwrap(), &serde_json::json!({"type":"end","verdict":"complete"}));
+    assert_eq!(
+        events.last().unwrap(),
+        &serde_json::json!({"type":"end","verdict":"complete"})
+    );
 }
 
 #[test]
@@ -168,7 +174,10 @@ fn standard_input_and_chunk_sizes_give_the_same_output_as_the_file() {
         for size in ["1", "7", "4096"] {
             let piped = run_stdin(&[command, "-", "--chunk-size", size], &bytes);
             assert_eq!(status(&piped), 0, "{command} {size}: {}", stderr(&piped));
-            assert_eq!(piped.stdout, from_file.stdout, "{command} from stdin in {size}-byte pieces");
+            assert_eq!(
+                piped.stdout, from_file.stdout,
+                "{command} from stdin in {size}-byte pieces"
+            );
         }
     }
 }
@@ -219,10 +228,23 @@ fn sse_prints_events_and_end_exactly_as_the_vectors_expect() {
         let out = run_stdin(&["sse", "-"], input.as_bytes());
         let got = lines(&out);
         let (end, events) = got.split_last().expect("at least the end line");
-        assert_eq!(events, case["expected"].as_array().unwrap().as_slice(), "{}", case["name"]);
-        assert_eq!(end["end"]["last_event_id"], case["expect_last_event_id"], "{}", case["name"]);
+        assert_eq!(
+            events,
+            case["expected"].as_array().unwrap().as_slice(),
+            "{}",
+            case["name"]
+        );
+        assert_eq!(
+            end["end"]["last_event_id"], case["expect_last_event_id"],
+            "{}",
+            case["name"]
+        );
         if let Some(retry) = case.get("expect_retry") {
-            assert_eq!(end["end"]["retry_ms"], retry["retry_ms"], "{}", case["name"]);
+            assert_eq!(
+                end["end"]["retry_ms"], retry["retry_ms"],
+                "{}",
+                case["name"]
+            );
         }
     }
 }
@@ -237,7 +259,10 @@ fn exit_status_is_0_for_a_complete_stream_with_or_without_done() {
     for input in [&with_done[..], GOOD] {
         let out = run_stdin(&["fold", "-"], input);
         assert_eq!(status(&out), 0, "{}", stderr(&out));
-        assert_eq!(json(&out)["choices"][0]["message"]["content"], "Hello world");
+        assert_eq!(
+            json(&out)["choices"][0]["message"]["content"],
+            "Hello world"
+        );
     }
 }
 
@@ -250,7 +275,10 @@ fn exit_status_is_2_for_a_malformed_stream_and_fold_prints_the_partial() {
     assert_eq!(status(&out), 2);
     assert_eq!(json(&out)["choices"][0]["message"]["content"], "Hello");
     let err = stderr(&out);
-    assert!(err.contains("malformed JSON") && err.contains("event 1"), "{err}");
+    assert!(
+        err.contains("malformed JSON") && err.contains("event 1"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "one line: {err}");
 }
 
@@ -277,7 +305,11 @@ fn a_provider_error_in_the_stream_exits_2_with_its_message() {
     );
     let out = run_stdin(&["fold", "-"], &input);
     assert_eq!(status(&out), 2);
-    assert!(stderr(&out).contains("Rate limit reached"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Rate limit reached"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(json(&out)["choices"][0]["message"]["content"], "Hello");
 }
 
@@ -286,16 +318,34 @@ fn max_event_bytes_limits_one_event() {
     let path = corpus(&format!("{SAMPLE}.sse"));
     let out = run(&["fold", path.to_str().unwrap(), "--max-event-bytes", "100"]);
     assert_eq!(status(&out), 2);
-    assert!(stderr(&out).contains("max_event_bytes = 100"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("--max-event-bytes"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("max_event_bytes = 100"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("--max-event-bytes"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn usage_and_io_errors_exit_1() {
-    for args in [&[][..], &["unfold"], &["fold", "--chunk-size", "x"], &["fold", "/no/such/file"]] {
+    for args in [
+        &[][..],
+        &["unfold"],
+        &["fold", "--chunk-size", "x"],
+        &["fold", "/no/such/file"],
+    ] {
         let out = run(args);
         assert_eq!(status(&out), 1, "{args:?}");
-        assert_eq!(stderr(&out).lines().count(), 1, "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out).lines().count(),
+            1,
+            "{args:?}: {}",
+            stderr(&out)
+        );
     }
     let help = run(&["--help"]);
     assert_eq!(status(&help), 0);

@@ -100,7 +100,10 @@ impl Fold {
         if chunk.sets_identity {
             set_once(&mut self.id, chunk.id.map(|t| t.get(data)));
             set_once(&mut self.model, chunk.model.map(|t| t.get(data)));
-            set_once(&mut self.service_tier, chunk.service_tier.map(|t| t.get(data)));
+            set_once(
+                &mut self.service_tier,
+                chunk.service_tier.map(|t| t.get(data)),
+            );
             if self.created.is_none() {
                 self.created = chunk.created;
             }
@@ -291,7 +294,10 @@ impl Fold {
     fn apply_tool(&mut self, slot: usize, td: &ToolDelta, data: &str) -> Result<(), FoldError> {
         let max_tools = self.max_tool_calls;
         let st = &mut self.choices[slot];
-        let id = td.id.filter(|t| !t.is_empty()).map(|t| t.get(data).to_cow());
+        let id = td
+            .id
+            .filter(|t| !t.is_empty())
+            .map(|t| t.get(data).to_cow());
         let conflicts = |tool: usize, st: &ChoiceState| -> bool {
             let have = &st.tools[tool].id;
             matches!(&id, Some(new) if !have.is_empty() && **new != **have)
@@ -471,7 +477,10 @@ impl Fold {
             created: self.created,
             model: self.model.take(),
             choices: choices.into_iter().map(build_choice).collect(),
-            usage: self.usage.take().map(|raw| Usage::from_value(parse_raw(&raw))),
+            usage: self
+                .usage
+                .take()
+                .map(|raw| Usage::from_value(parse_raw(&raw))),
             service_tier: self.service_tier.take(),
             system_fingerprint: self.system_fingerprint.take(),
             extra: raw_map(std::mem::take(&mut self.extra)),

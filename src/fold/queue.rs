@@ -13,28 +13,102 @@ type Range = (usize, usize);
 /// the arena.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ev {
-    ContentDelta { slot: usize, start: usize, end: usize },
-    ContentDone { slot: usize, end: usize },
-    RefusalDelta { slot: usize, start: usize, end: usize },
-    RefusalDone { slot: usize, end: usize },
-    ReasoningDelta { slot: usize, field: usize, start: usize, end: usize },
-    ReasoningDone { slot: usize, field: usize, end: usize },
+    ContentDelta {
+        slot: usize,
+        start: usize,
+        end: usize,
+    },
+    ContentDone {
+        slot: usize,
+        end: usize,
+    },
+    RefusalDelta {
+        slot: usize,
+        start: usize,
+        end: usize,
+    },
+    RefusalDone {
+        slot: usize,
+        end: usize,
+    },
+    ReasoningDelta {
+        slot: usize,
+        field: usize,
+        start: usize,
+        end: usize,
+    },
+    ReasoningDone {
+        slot: usize,
+        field: usize,
+        end: usize,
+    },
     /// `id` and `name` are the lengths of the call's id and name then
     /// (set-once values: a prefix of the final one is the value at the time).
-    ToolStart { slot: usize, tool: usize, id: usize, name: usize },
-    ArgumentsDelta { slot: usize, tool: usize, name: usize, start: usize, end: usize },
-    ArgumentsDone { slot: usize, tool: usize, name: usize, end: usize },
-    LogprobsContentDelta { slot: usize, raw: Range },
-    LogprobsContentDone { slot: usize, raw: Range },
-    LogprobsRefusalDelta { slot: usize, raw: Range },
-    LogprobsRefusalDone { slot: usize, raw: Range },
-    FinishReason { slot: usize, raw: Range },
-    Usage { raw: Range, counts: usize },
-    ChunkExtra { key: Range, value: Range },
-    ChoiceExtra { slot: usize, key: Range, value: Range },
-    DeltaExtra { slot: usize, key: Range, value: Range },
-    Warning { warning: Warning, offset: u64, event_index: u64 },
-    End { verdict: Verdict },
+    ToolStart {
+        slot: usize,
+        tool: usize,
+        id: usize,
+        name: usize,
+    },
+    ArgumentsDelta {
+        slot: usize,
+        tool: usize,
+        name: usize,
+        start: usize,
+        end: usize,
+    },
+    ArgumentsDone {
+        slot: usize,
+        tool: usize,
+        name: usize,
+        end: usize,
+    },
+    LogprobsContentDelta {
+        slot: usize,
+        raw: Range,
+    },
+    LogprobsContentDone {
+        slot: usize,
+        raw: Range,
+    },
+    LogprobsRefusalDelta {
+        slot: usize,
+        raw: Range,
+    },
+    LogprobsRefusalDone {
+        slot: usize,
+        raw: Range,
+    },
+    FinishReason {
+        slot: usize,
+        raw: Range,
+    },
+    Usage {
+        raw: Range,
+        counts: usize,
+    },
+    ChunkExtra {
+        key: Range,
+        value: Range,
+    },
+    ChoiceExtra {
+        slot: usize,
+        key: Range,
+        value: Range,
+    },
+    DeltaExtra {
+        slot: usize,
+        key: Range,
+        value: Range,
+    },
+    Warning {
+        warning: Warning,
+        offset: u64,
+        event_index: u64,
+    },
+    End {
+        verdict: Verdict,
+    },
 }
 
 /// `s[a..b]`, or `""` should a range ever be stale (it cannot be: ranges

@@ -227,7 +227,9 @@ impl<'a> Scanner<'a> {
                 self.skip_ws();
             }
             Some(b'"') if *first => {}
-            Some(_) if *first => return self.err(JsonErrorCode::Unexpected("expected a key or `}`")),
+            Some(_) if *first => {
+                return self.err(JsonErrorCode::Unexpected("expected a key or `}`"))
+            }
             Some(_) => return self.err(JsonErrorCode::Unexpected("expected `,` or `}`")),
             None => return self.err(JsonErrorCode::UnexpectedEnd),
         }
@@ -579,7 +581,11 @@ mod tests {
             ("1.", 2, JsonErrorCode::UnexpectedEnd),
             ("1.e5", 2, JsonErrorCode::InvalidNumber),
             ("-", 1, JsonErrorCode::UnexpectedEnd),
-            ("[1,]", 3, JsonErrorCode::Unexpected("expected a JSON value")),
+            (
+                "[1,]",
+                3,
+                JsonErrorCode::Unexpected("expected a JSON value"),
+            ),
             ("{\"a\" 1}", 5, JsonErrorCode::Unexpected("expected `:`")),
             ("{\"a\":1,}", 7, JsonErrorCode::Unexpected("expected a key")),
             ("\"a\u{1}\"", 2, JsonErrorCode::ControlCharacter),

@@ -41,7 +41,7 @@ impl<'a> JsonStr<'a> {
 
     /// Appends the decoded value to `out`.
     #[inline]
-    pub fn append_to(&self, out: &mut String) {
+    pub fn append_to(self, out: &mut String) {
         if self.escaped {
             unescape_into(self.raw, out);
         } else {
@@ -50,7 +50,7 @@ impl<'a> JsonStr<'a> {
     }
 
     /// The decoded value, borrowed when it has no escapes.
-    pub fn to_cow(&self) -> Cow<'a, str> {
+    pub fn to_cow(self) -> Cow<'a, str> {
         if self.escaped {
             let mut s = String::with_capacity(self.raw.len());
             unescape_into(self.raw, &mut s);
@@ -189,7 +189,11 @@ mod tests {
         ];
         for s in samples {
             for start in 0..s.len() {
-                assert_eq!(find_string_special(s, start), naive_find(s, start), "{s:?} {start}");
+                assert_eq!(
+                    find_string_special(s, start),
+                    naive_find(s, start),
+                    "{s:?} {start}"
+                );
             }
         }
     }

@@ -339,7 +339,11 @@ mod tests {
         let m = v.as_object().unwrap();
         assert_eq!(m.len(), 5);
         assert_eq!(v.get("a"), Some(&Value::Number((-5i64).into())));
-        assert_eq!(v.get("f").map(|f| matches!(f, Value::Number(n) if n.as_f64() == 2.5)), Some(true));
+        assert_eq!(
+            v.get("f")
+                .map(|f| matches!(f, Value::Number(n) if n.as_f64() == 2.5)),
+            Some(true)
+        );
         let b = v.get("b").unwrap().as_array().unwrap();
         assert_eq!(b[1].get("c").and_then(Value::as_str), Some("d\n"));
     }

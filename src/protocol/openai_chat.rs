@@ -12,8 +12,7 @@
 //! other known field of the wrong type (`"index": "0"`, `"content": 5`, …).
 
 use crate::delta::{
-    Choice, ChunkDelta, Extra, FunctionCall, List, Logprobs, Span, Text, ToolCall, Usage,
-    ValueKind,
+    Choice, ChunkDelta, Extra, FunctionCall, List, Logprobs, Span, Text, ToolCall, Usage, ValueKind,
 };
 use crate::error::{Limit, ProviderError};
 use crate::json::scanner::{parse_u64, JsonError, JsonErrorCode, Kind, Scanner};
@@ -115,7 +114,10 @@ impl Decoder {
         if data == "[DONE]" {
             return Ok(Payload::Done);
         }
-        if data.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+        if data
+            .bytes()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        {
             return Ok(Payload::Skip(SkipReason::EmptyData));
         }
         let mut sc = Scanner::new(data, self.max_depth);
@@ -127,10 +129,12 @@ impl Decoder {
         match decoded {
             // Malformed JSON anywhere in the payload is reported as such,
             // even after a field of the wrong shape.
-            Err(e @ DecodeError {
-                kind: DecodeErrorKind::Shape { .. },
-                ..
-            }) => {
+            Err(
+                e @ DecodeError {
+                    kind: DecodeErrorKind::Shape { .. },
+                    ..
+                },
+            ) => {
                 let mut whole = Scanner::new(data, self.max_depth);
                 whole.skip_value()?;
                 whole.finish()?;
@@ -557,8 +561,15 @@ fn push_extra(
 /// Python's truthiness of an `error` value: null, false, 0, "", [] and {}
 /// mean "no error".
 fn truthy(raw: &str) -> bool {
-    let compact: String = raw.chars().filter(|c| !c.is_ascii_whitespace()).take(6).collect();
-    !matches!(compact.as_str(), "null" | "false" | "0" | "\"\"" | "[]" | "{}")
+    let compact: String = raw
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .take(6)
+        .collect();
+    !matches!(
+        compact.as_str(),
+        "null" | "false" | "0" | "\"\"" | "[]" | "{}"
+    )
 }
 
 const MAX_MESSAGE: usize = 4096;

@@ -263,10 +263,7 @@ impl Parser {
     /// [`Limit::EventBytes`] or [`Limit::LineBytes`], with the offset of the
     /// first byte past the limit. The parser should not be used after an
     /// error.
-    pub fn next<'s, 'b: 's>(
-        &'s mut self,
-        input: &mut &'b [u8],
-    ) -> Result<Option<Item<'s>>, Error> {
+    pub fn next<'s, 'b: 's>(&'s mut self, input: &mut &'b [u8]) -> Result<Option<Item<'s>>, Error> {
         if self.dispatched {
             self.clear_block();
         }

@@ -71,7 +71,10 @@ pub fn chunkings(len: usize, seed: u64) -> Vec<(String, Vec<usize>)> {
     ];
     let mut rng = Rng::new(seed);
     for (i, max) in [2, 7, 64, 4096].into_iter().enumerate() {
-        out.push((format!("random-{i}-max{max}"), random_cuts(len, max, &mut rng)));
+        out.push((
+            format!("random-{i}-max{max}"),
+            random_cuts(len, max, &mut rng),
+        ));
     }
     out
 }
@@ -146,8 +149,13 @@ pub fn fold_with(bytes: &[u8], cuts: &[usize], limits: Limits) -> Outcome {
     let completion = match fold.finish() {
         Ok(c) => c,
         Err(e) => {
-            assert_eq!(Some(error_key(&e)), error, "finish() reports the stream's error");
-            e.into_partial().expect("every error keeps the partial completion")
+            assert_eq!(
+                Some(error_key(&e)),
+                error,
+                "finish() reports the stream's error"
+            );
+            e.into_partial()
+                .expect("every error keeps the partial completion")
         }
     };
     Outcome {
@@ -200,7 +208,10 @@ pub fn base64_decode(s: &str) -> Vec<u8> {
             _ => panic!("not base64: {c}"),
         }
     };
-    let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=' && !c.is_ascii_whitespace()).collect();
+    let bytes: Vec<u8> = s
+        .bytes()
+        .filter(|&c| c != b'=' && !c.is_ascii_whitespace())
+        .collect();
     let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
     for group in bytes.chunks(4) {
         let mut acc = 0u32;
