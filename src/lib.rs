@@ -13,6 +13,12 @@ mod limits;
 mod protocol;
 pub mod sse;
 
+/// A `tokio_util::codec::Decoder` for the SSE layer (feature `tokio-codec`).
+#[cfg(feature = "tokio-codec")]
+pub mod codec {
+    pub use crate::adapters::codec::{SseDecoder, SseEvent};
+}
+
 pub use adapters::chat_fold::{ChatFold, Events};
 #[cfg(feature = "async")]
 pub use adapters::stream::{FoldStream, FoldStreamExt};

@@ -3,5 +3,7 @@
 //! [`Error`](crate::Error); the async adapter only drives the facade.
 
 pub(crate) mod chat_fold;
+#[cfg(feature = "tokio-codec")]
+pub(crate) mod codec;
 #[cfg(feature = "async")]
 pub(crate) mod stream;
