@@ -108,9 +108,13 @@ impl Limit {
     }
 }
 
-/// An error the provider sent inside the stream.
+/// An error the provider reported: inside the stream, or as an HTTP error
+/// response ([`Error::from_http_response`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ProviderError {
+    /// The HTTP status, for an error response.
+    pub status: Option<u16>,
     /// The provider's message (cut to 4 KiB).
     pub message: String,
     /// The provider's error type (`error.type`), when given.
@@ -128,6 +132,32 @@ impl Error {
             event_index,
             partial: None,
         }))
+    }
+
+    /// The error for an HTTP response whose status is not a success: the
+    /// provider's message, type and code when the body is an OpenAI-style
+    /// error (`{"error": {"message": …, "type": …, "code": …}}`, or the
+    /// object itself), else the body's text (cut to 4 KiB).
+    ///
+    /// Check the status before folding a response body: an error body is not
+    /// an event stream, and folding it would only report a truncated stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use streamfold::{Error, ErrorKind};
+    ///
+    /// let body = br#"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}"#;
+    /// let err = Error::from_http_response(429, body);
+    /// let ErrorKind::Provider(p) = err.kind() else { unreachable!() };
+    /// assert_eq!((p.status, p.message.as_str()), (Some(429), "Rate limit reached"));
+    /// assert_eq!(p.code.as_deref(), Some("rate_limit_exceeded"));
+    /// assert_eq!(err.to_string(), "provider error (HTTP 429): Rate limit reached (type requests) (code rate_limit_exceeded) (event 0, byte 0)");
+    /// ```
+    pub fn from_http_response(status: u16, body: &[u8]) -> Error {
+        let mut p = crate::protocol::openai_chat::error_body(body);
+        p.status = Some(status);
+        Error::new(ErrorKind::Provider(p), 0, 0)
     }
 
     pub(crate) fn limit(limit: Limit, value: u64, offset: u64, event_index: u64) -> Error {
@@ -185,7 +215,10 @@ impl fmt::Display for ErrorKind {
                 write!(f, "unexpected chunk shape: `{field}` must be {expected}")
             }
             ErrorKind::Provider(p) => {
-                write!(f, "provider error: {}", p.message)?;
+                match p.status {
+                    Some(status) => write!(f, "provider error (HTTP {status}): {}", p.message)?,
+                    None => write!(f, "provider error: {}", p.message)?,
+                }
                 if let Some(kind) = &p.kind {
                     write!(f, " (type {kind})")?;
                 }

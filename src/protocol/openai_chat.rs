@@ -616,7 +616,13 @@ fn error_from_object(v: &Value) -> ProviderError {
         message: text("message").unwrap_or_default(),
         kind: text("type"),
         code: text("code"),
+        status: None,
     }
+}
+
+/// An HTTP error response's body: as the data of an `event: error`.
+pub(crate) fn error_body(body: &[u8]) -> ProviderError {
+    event_error(&String::from_utf8_lossy(body))
 }
 
 /// The data of an `event: error`: `{"error": {…}}`, `{"message": …}`, or
