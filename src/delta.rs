@@ -7,74 +7,7 @@
 
 use std::ops::Range;
 
-use crate::json::string::JsonStr;
-
-/// A decoded JSON string in the payload: the raw text between its quotes
-/// (or, for tolerated non-string values, the value's JSON text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Text {
-    pub start: usize,
-    pub end: usize,
-    pub escaped: bool,
-}
-
-impl Text {
-    /// The span of `s`, a string scanned from `payload`.
-    #[inline]
-    pub fn of(s: JsonStr<'_>, payload: &str) -> Text {
-        let start = s.raw().as_ptr() as usize - payload.as_ptr() as usize;
-        Text {
-            start,
-            end: start + s.raw().len(),
-            escaped: s.is_escaped(),
-        }
-    }
-
-    /// Raw JSON text (not a string's contents) used as a string value.
-    #[inline]
-    pub fn verbatim(raw: &str, payload: &str) -> Text {
-        let start = raw.as_ptr() as usize - payload.as_ptr() as usize;
-        Text {
-            start,
-            end: start + raw.len(),
-            escaped: false,
-        }
-    }
-
-    #[inline]
-    pub fn get<'a>(&self, payload: &'a str) -> JsonStr<'a> {
-        JsonStr::new(&payload[self.start..self.end], self.escaped)
-    }
-
-    /// True for an empty value.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.start == self.end
-    }
-}
-
-/// The JSON text of one value in the payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Span {
-    pub start: usize,
-    pub end: usize,
-}
-
-impl Span {
-    #[inline]
-    pub fn of(raw: &str, payload: &str) -> Span {
-        let start = raw.as_ptr() as usize - payload.as_ptr() as usize;
-        Span {
-            start,
-            end: start + raw.len(),
-        }
-    }
-
-    #[inline]
-    pub fn get<'a>(&self, payload: &'a str) -> &'a str {
-        &payload[self.start..self.end]
-    }
-}
+pub(crate) use crate::json::string::{Span, Text};
 
 /// What kind of JSON value an extension field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

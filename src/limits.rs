@@ -22,14 +22,15 @@ pub struct Limits {
     ///
     /// Default 128 MiB: image-generation events carry tens of MiB of base64
     /// (a 64 MiB event must pass), yet the bound stays finite. This is the
-    /// most memory one event can make the SSE layer hold.
+    /// most memory one event can make the SSE layer hold. Values above
+    /// 2 GiB − 1 are treated as 2 GiB − 1.
     pub max_event_bytes: usize,
     /// Longest line other than a `data` line (comments, `event`, `id`,
     /// `retry`, unknown fields), in bytes without its line end.
     ///
     /// Default 1 MiB: those lines are short in every protocol (ids, event
     /// names, keep-alive comments); `data` lines are bounded by
-    /// `max_event_bytes` instead.
+    /// `max_event_bytes` instead. Values below 16 are treated as 16.
     pub max_line_bytes: usize,
     /// Most distinct choices in one stream. Default 1,024 (the OpenAI API
     /// caps `n` at 128).

@@ -1,20 +1,22 @@
-//! A validating, borrowing JSON scanner (RFC 8259) over one payload.
+//! A validating JSON scanner (RFC 8259) over one payload.
 //!
 //! Advice for hackers: the scanner is a cursor (`pos`) over a `&str` that the
-//! SSE layer has already decoded as UTF-8. It never builds a tree: the
-//! protocol decoder walks the structure it knows (`object`/`next_key`,
-//! `array`/`next_element`) and everything it does not need goes through
-//! [`Scanner::skip_value`], which validates at scanning speed without
-//! materialising anything. Strings are returned as [`JsonStr`]: the raw text
-//! between the quotes, already checked (escapes well formed, no control
-//! characters), plus a flag saying whether it holds escapes. Unescaping happens
-//! later, straight into the buffer that keeps the text.
+//! SSE layer has already decoded as UTF-8. It never builds a tree and never
+//! copies: the protocol decoder walks the structure it knows
+//! (`object`/`next_key`, `array`/`next_element`) and gets strings back as
+//! [`Text`] spans (positions, plus whether escapes are inside); everything it
+//! does not need goes through [`Scanner::skip_value`], which validates at
+//! scanning speed without materialising anything. Unescaping happens later,
+//! straight into the buffer that keeps the text.
+//!
+//! The hot methods are `#[inline(always)]`: they are small, and the decoder's
+//! per-field code is where the compiler can fold them together.
 //!
 //! Nesting is bounded by `max_depth` (at most [`MAX_DEPTH_CAP`]) and tracked
-//! in a fixed bit stack, so a hostile payload cannot overflow the call stack or
-//! allocate.
+//! in a fixed bit stack, so a hostile payload cannot overflow the call stack
+//! or allocate.
 
-use super::string::{find_string_special, hex4, JsonStr};
+use super::string::{find_string_special, hex4, Span, Text, MAX_PAYLOAD};
 
 /// The deepest nesting the engine accepts, whatever the configured limit.
 /// Values are dropped and serialised recursively; this bound keeps that safe
@@ -26,8 +28,17 @@ pub const MAX_DEPTH_CAP: usize = 1024;
 pub enum JsonErrorCode {
     /// The payload ended inside a value.
     UnexpectedEnd,
-    /// A byte that cannot start or continue the expected syntax.
-    Unexpected(&'static str),
+    ExpectedValue,
+    ExpectedObject,
+    ExpectedArray,
+    ExpectedString,
+    ExpectedBoolean,
+    ExpectedKeyOrEnd,
+    ExpectedKey,
+    ExpectedColon,
+    ExpectedCommaOrObjectEnd,
+    ExpectedCommaOrArrayEnd,
+    InvalidLiteral,
     /// A control character (below U+0020) inside a string.
     ControlCharacter,
     /// A backslash escape that JSON does not define, or bad `\u` hex digits.
@@ -40,20 +51,34 @@ pub enum JsonErrorCode {
     TrailingCharacters,
     /// Nesting deeper than the configured limit.
     TooDeep,
+    /// A document of 2 GiB or more.
+    TooLarge,
 }
 
 impl JsonErrorCode {
     /// A short description, in the style of the JSON parsers' own messages.
     pub fn message(self) -> &'static str {
+        use JsonErrorCode::*;
         match self {
-            JsonErrorCode::UnexpectedEnd => "unexpected end of JSON input",
-            JsonErrorCode::Unexpected(what) => what,
-            JsonErrorCode::ControlCharacter => "control character in string",
-            JsonErrorCode::InvalidEscape => "invalid escape in string",
-            JsonErrorCode::LoneSurrogate => "lone surrogate in \\u escape",
-            JsonErrorCode::InvalidNumber => "invalid number",
-            JsonErrorCode::TrailingCharacters => "trailing characters after JSON value",
-            JsonErrorCode::TooDeep => "JSON nested too deeply",
+            UnexpectedEnd => "unexpected end of JSON input",
+            ExpectedValue => "expected a JSON value",
+            ExpectedObject => "expected `{`",
+            ExpectedArray => "expected `[`",
+            ExpectedString => "expected a string",
+            ExpectedBoolean => "expected a boolean",
+            ExpectedKeyOrEnd => "expected a key or `}`",
+            ExpectedKey => "expected a key",
+            ExpectedColon => "expected `:`",
+            ExpectedCommaOrObjectEnd => "expected `,` or `}`",
+            ExpectedCommaOrArrayEnd => "expected `,` or `]`",
+            InvalidLiteral => "invalid literal",
+            ControlCharacter => "control character in string",
+            InvalidEscape => "invalid escape in string",
+            LoneSurrogate => "lone surrogate in \\u escape",
+            InvalidNumber => "invalid number",
+            TrailingCharacters => "trailing characters after JSON value",
+            TooDeep => "JSON nested too deeply",
+            TooLarge => "JSON document too large (2 GiB or more)",
         }
     }
 }
@@ -67,7 +92,12 @@ pub struct JsonError {
     pub code: JsonErrorCode,
 }
 
-pub type JsonResult<T> = Result<T, JsonError>;
+/// A failure; its details are in [`Scanner::error`]. (Keeping results
+/// this small is what lets the hot paths stay in registers.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stop;
+
+pub type JsonResult<T> = Result<T, Stop>;
 
 /// The first byte of a value, classified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,336 +144,360 @@ pub struct Scanner<'a> {
     pos: usize,
     depth: usize,
     max_depth: usize,
+    too_large: bool,
+    error: JsonError,
 }
 
 impl<'a> Scanner<'a> {
+    /// What stopped the scanner (after an `Err(Stop)`).
+    pub fn error(&self) -> JsonError {
+        self.error
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fail<T>(&mut self, pos: usize, code: JsonErrorCode) -> JsonResult<T> {
+        let code = if self.too_large {
+            JsonErrorCode::TooLarge
+        } else {
+            code
+        };
+        self.error = JsonError { pos, code };
+        Err(Stop)
+    }
+
     /// A scanner at the start of `text`, refusing nesting deeper than
     /// `max_depth` (clamped to [`MAX_DEPTH_CAP`]).
+    ///
+    /// A text of [`MAX_PAYLOAD`] bytes or more fails at once with
+    /// [`JsonErrorCode::TooLarge`].
     pub fn new(text: &'a str, max_depth: usize) -> Self {
+        let too_large = text.len() > MAX_PAYLOAD;
         Scanner {
             text,
-            bytes: text.as_bytes(),
+            bytes: if too_large { b"" } else { text.as_bytes() },
+            too_large,
             pos: 0,
             depth: 0,
             max_depth: max_depth.min(MAX_DEPTH_CAP),
+            error: JsonError {
+                pos: 0,
+                code: JsonErrorCode::UnexpectedEnd,
+            },
         }
     }
 
+    /// The payload.
+    #[inline(always)]
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// The current byte position.
-    #[inline]
+    #[inline(always)]
     pub fn pos(&self) -> usize {
         self.pos
     }
 
-    #[inline]
-    fn err<T>(&self, code: JsonErrorCode) -> JsonResult<T> {
-        Err(JsonError {
-            pos: self.pos,
-            code,
-        })
+    /// The raw bytes of a span (a key's name, when not escaped).
+    #[inline(always)]
+    pub fn bytes_of(&self, start: usize, end: usize) -> &'a [u8] {
+        self.bytes.get(start..end).unwrap_or_default()
     }
 
-    #[inline]
-    fn err_at<T>(pos: usize, code: JsonErrorCode) -> JsonResult<T> {
-        Err(JsonError { pos, code })
+    /// The byte at `i`, or 0 past the end (0 is never valid JSON outside a
+    /// string, so it always reads as an error where it matters).
+    #[inline(always)]
+    fn at(&self, i: usize) -> u8 {
+        self.bytes.get(i).copied().unwrap_or(0)
     }
 
-    #[inline]
-    pub fn skip_ws(&mut self) {
-        while let Some(&b) = self.bytes.get(self.pos) {
+    #[cold]
+    #[inline(never)]
+    fn fail_here<T>(&mut self, code: JsonErrorCode) -> JsonResult<T> {
+        let code = if self.pos >= self.bytes.len() {
+            JsonErrorCode::UnexpectedEnd
+        } else {
+            code
+        };
+        self.fail(self.pos, code)
+    }
+
+    /// Skips whitespace; returns the byte at the cursor (0 at the end).
+    #[inline(always)]
+    pub fn ws(&mut self) -> u8 {
+        loop {
+            let b = self.at(self.pos);
             if b == b' ' || b == b'\n' || b == b'\r' || b == b'\t' {
                 self.pos += 1;
             } else {
-                break;
+                return b;
             }
         }
     }
 
     /// Skips whitespace and classifies the next value without consuming it.
-    #[inline]
+    #[inline(always)]
     pub fn peek_kind(&mut self) -> JsonResult<Kind> {
-        self.skip_ws();
-        match self.bytes.get(self.pos) {
-            Some(b'{') => Ok(Kind::Object),
-            Some(b'[') => Ok(Kind::Array),
-            Some(b'"') => Ok(Kind::String),
-            Some(b'-' | b'0'..=b'9') => Ok(Kind::Number),
-            Some(b't') => Ok(Kind::True),
-            Some(b'f') => Ok(Kind::False),
-            Some(b'n') => Ok(Kind::Null),
-            Some(_) => self.err(JsonErrorCode::Unexpected("expected a JSON value")),
-            None => self.err(JsonErrorCode::UnexpectedEnd),
+        match self.ws() {
+            b'{' => Ok(Kind::Object),
+            b'[' => Ok(Kind::Array),
+            b'"' => Ok(Kind::String),
+            b'-' | b'0'..=b'9' => Ok(Kind::Number),
+            b't' => Ok(Kind::True),
+            b'f' => Ok(Kind::False),
+            b'n' => Ok(Kind::Null),
+            _ => self.fail_here(JsonErrorCode::ExpectedValue),
         }
     }
 
     /// After the top-level value: only whitespace may follow.
     pub fn finish(&mut self) -> JsonResult<()> {
-        self.skip_ws();
-        if self.pos == self.bytes.len() {
+        self.ws();
+        if self.pos >= self.bytes.len() {
             Ok(())
         } else {
-            self.err(JsonErrorCode::TrailingCharacters)
+            self.fail(self.pos, JsonErrorCode::TrailingCharacters)
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn enter(&mut self) -> JsonResult<()> {
         if self.depth >= self.max_depth {
-            return self.err(JsonErrorCode::TooDeep);
+            return self.fail(self.pos, JsonErrorCode::TooDeep);
         }
         self.depth += 1;
+        self.pos += 1;
         Ok(())
     }
 
     /// Consumes `{`. Follow with [`Scanner::next_key`] until it returns `None`.
-    #[inline]
+    #[inline(always)]
     pub fn object(&mut self) -> JsonResult<()> {
-        self.skip_ws();
-        match self.bytes.get(self.pos) {
-            Some(b'{') => {
-                self.enter()?;
-                self.pos += 1;
-                Ok(())
-            }
-            Some(_) => self.err(JsonErrorCode::Unexpected("expected `{`")),
-            None => self.err(JsonErrorCode::UnexpectedEnd),
+        if self.ws() == b'{' {
+            self.enter()
+        } else {
+            self.fail_here(JsonErrorCode::ExpectedObject)
         }
     }
 
     /// The next key of the object being walked (with its `:` consumed), or
     /// `None` at its closing `}`. `first` is true for the first call on an
     /// object and is updated.
-    #[inline]
-    pub fn next_key(&mut self, first: &mut bool) -> JsonResult<Option<JsonStr<'a>>> {
-        self.skip_ws();
-        match self.bytes.get(self.pos) {
-            Some(b'}') => {
-                self.pos += 1;
-                self.depth -= 1;
-                return Ok(None);
-            }
-            Some(b',') if !*first => {
-                self.pos += 1;
-                self.skip_ws();
-            }
-            Some(b'"') if *first => {}
-            Some(_) if *first => {
-                return self.err(JsonErrorCode::Unexpected("expected a key or `}`"))
-            }
-            Some(_) => return self.err(JsonErrorCode::Unexpected("expected `,` or `}`")),
-            None => return self.err(JsonErrorCode::UnexpectedEnd),
+    #[inline(always)]
+    pub fn next_key(&mut self, first: &mut bool) -> JsonResult<Option<Text>> {
+        let b = self.ws();
+        if b == b'}' {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(None);
         }
-        *first = false;
-        if self.bytes.get(self.pos) != Some(&b'"') {
-            return if self.pos >= self.bytes.len() {
-                self.err(JsonErrorCode::UnexpectedEnd)
-            } else {
-                self.err(JsonErrorCode::Unexpected("expected a key"))
-            };
-        }
-        let key = self.string_body()?;
-        self.skip_ws();
-        match self.bytes.get(self.pos) {
-            Some(b':') => {
-                self.pos += 1;
-                Ok(Some(key))
+        if *first {
+            if b != b'"' {
+                return self.fail_here(JsonErrorCode::ExpectedKeyOrEnd);
             }
-            Some(_) => self.err(JsonErrorCode::Unexpected("expected `:`")),
-            None => self.err(JsonErrorCode::UnexpectedEnd),
+            *first = false;
+        } else {
+            if b != b',' {
+                return self.fail_here(JsonErrorCode::ExpectedCommaOrObjectEnd);
+            }
+            self.pos += 1;
+            if self.ws() != b'"' {
+                return self.fail_here(JsonErrorCode::ExpectedKey);
+            }
         }
+        let key = self.string_here()?;
+        if self.ws() == b':' {
+            self.pos += 1;
+        } else {
+            return self.fail_here(JsonErrorCode::ExpectedColon);
+        }
+        Ok(Some(key))
     }
 
-    /// Consumes `[`. Follow with [`Scanner::next_element`] until it returns false.
-    #[inline]
+    /// Consumes `[`. Follow with [`Scanner::next_element`] until it returns
+    /// false.
+    #[inline(always)]
     pub fn array(&mut self) -> JsonResult<()> {
-        self.skip_ws();
-        match self.bytes.get(self.pos) {
-            Some(b'[') => {
-                self.enter()?;
-                self.pos += 1;
-                Ok(())
-            }
-            Some(_) => self.err(JsonErrorCode::Unexpected("expected `[`")),
-            None => self.err(JsonErrorCode::UnexpectedEnd),
+        if self.ws() == b'[' {
+            self.enter()
+        } else {
+            self.fail_here(JsonErrorCode::ExpectedArray)
         }
     }
 
     /// True when another element follows (positioned at it), false at `]`.
-    #[inline]
+    #[inline(always)]
     pub fn next_element(&mut self, first: &mut bool) -> JsonResult<bool> {
-        self.skip_ws();
-        match self.bytes.get(self.pos) {
-            Some(b']') => {
-                self.pos += 1;
-                self.depth -= 1;
-                Ok(false)
+        let b = self.ws();
+        if b == b']' {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(false);
+        }
+        if *first {
+            if b == 0 && self.pos >= self.bytes.len() {
+                return self.fail(self.pos, JsonErrorCode::UnexpectedEnd);
             }
-            Some(b',') if !*first => {
-                self.pos += 1;
-                Ok(true)
-            }
-            Some(_) if *first => {
-                *first = false;
-                Ok(true)
-            }
-            Some(_) => self.err(JsonErrorCode::Unexpected("expected `,` or `]`")),
-            None => self.err(JsonErrorCode::UnexpectedEnd),
+            *first = false;
+            return Ok(true);
+        }
+        if b != b',' {
+            return self.fail_here(JsonErrorCode::ExpectedCommaOrArrayEnd);
+        }
+        self.pos += 1;
+        Ok(true)
+    }
+
+    /// A string value (after whitespace).
+    #[inline(always)]
+    pub fn string(&mut self) -> JsonResult<Text> {
+        if self.ws() == b'"' {
+            self.string_here()
+        } else {
+            self.fail_here(JsonErrorCode::ExpectedString)
         }
     }
 
-    /// A string value (the cursor must be at its opening quote, after
-    /// whitespace).
-    #[inline]
-    pub fn string(&mut self) -> JsonResult<JsonStr<'a>> {
-        self.skip_ws();
-        match self.bytes.get(self.pos) {
-            Some(b'"') => self.string_body(),
-            Some(_) => self.err(JsonErrorCode::Unexpected("expected a string")),
-            None => self.err(JsonErrorCode::UnexpectedEnd),
-        }
-    }
-
-    /// Scans a string whose opening quote is at `self.pos`.
-    #[inline]
-    fn string_body(&mut self) -> JsonResult<JsonStr<'a>> {
+    /// Scans a string whose opening quote is at the cursor.
+    #[inline(always)]
+    pub fn string_here(&mut self) -> JsonResult<Text> {
         let start = self.pos + 1;
-        let mut i = start;
-        let mut escaped = false;
+        let mut i = find_string_special(self.bytes, start);
+        if self.at(i) == b'"' {
+            self.pos = i + 1;
+            return Ok(Text::new(start, i, false));
+        }
         loop {
-            i = find_string_special(self.bytes, i);
-            match self.bytes.get(i) {
-                Some(b'"') => {
+            match self.at(i) {
+                b'"' => {
                     self.pos = i + 1;
-                    return Ok(JsonStr::new(&self.text[start..i], escaped));
+                    return Ok(Text::new(start, i, true));
                 }
-                Some(b'\\') => {
-                    escaped = true;
-                    i = self.escape(i)?;
-                }
-                Some(_) => return Self::err_at(i, JsonErrorCode::ControlCharacter),
-                None => return Self::err_at(i, JsonErrorCode::UnexpectedEnd),
+                b'\\' => i = self.escape(i)?,
+                _ if i >= self.bytes.len() => return self.fail(i, JsonErrorCode::UnexpectedEnd),
+                _ => return self.fail(i, JsonErrorCode::ControlCharacter),
             }
+            i = find_string_special(self.bytes, i);
         }
     }
 
     /// Validates the escape whose backslash is at `i`; returns the position
     /// after it.
-    fn escape(&self, i: usize) -> JsonResult<usize> {
+    fn escape(&mut self, i: usize) -> JsonResult<usize> {
         let b = self.bytes;
-        match b.get(i + 1) {
-            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(i + 2),
-            Some(b'u') => {
-                let hi = hex4(b, i + 2).ok_or(JsonError {
-                    pos: i,
-                    code: JsonErrorCode::InvalidEscape,
-                })?;
+        match self.at(i + 1) {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(i + 2),
+            b'u' => {
+                let Some(hi) = hex4(b, i + 2) else {
+                    return self.fail(i, JsonErrorCode::InvalidEscape);
+                };
                 if (0xDC00..0xE000).contains(&hi) {
-                    return Self::err_at(i, JsonErrorCode::LoneSurrogate);
+                    return self.fail(i, JsonErrorCode::LoneSurrogate);
                 }
                 if (0xD800..0xDC00).contains(&hi) {
                     let j = i + 6;
-                    if b.get(j) == Some(&b'\\') && b.get(j + 1) == Some(&b'u') {
-                        match hex4(b, j + 2) {
-                            Some(lo) if (0xDC00..0xE000).contains(&lo) => return Ok(j + 6),
-                            Some(_) => return Self::err_at(i, JsonErrorCode::LoneSurrogate),
-                            None => return Self::err_at(j, JsonErrorCode::InvalidEscape),
-                        }
+                    if self.at(j) == b'\\' && self.at(j + 1) == b'u' {
+                        return match hex4(b, j + 2) {
+                            Some(lo) if (0xDC00..0xE000).contains(&lo) => Ok(j + 6),
+                            Some(_) => self.fail(i, JsonErrorCode::LoneSurrogate),
+                            None => self.fail(j, JsonErrorCode::InvalidEscape),
+                        };
                     }
                     if j >= b.len() {
-                        return Self::err_at(j, JsonErrorCode::UnexpectedEnd);
+                        return self.fail(j, JsonErrorCode::UnexpectedEnd);
                     }
-                    return Self::err_at(i, JsonErrorCode::LoneSurrogate);
+                    return self.fail(i, JsonErrorCode::LoneSurrogate);
                 }
                 Ok(i + 6)
             }
-            Some(_) => Self::err_at(i, JsonErrorCode::InvalidEscape),
-            None => Self::err_at(i + 1, JsonErrorCode::UnexpectedEnd),
+            _ if i + 1 >= b.len() => self.fail(i + 1, JsonErrorCode::UnexpectedEnd),
+            _ => self.fail(i, JsonErrorCode::InvalidEscape),
         }
     }
 
-    /// Scans a number; returns its text and whether it is an integer (no
-    /// fraction, no exponent).
-    pub fn number(&mut self) -> JsonResult<(&'a str, bool)> {
-        self.skip_ws();
-        let b = self.bytes;
+    /// Scans a number (after whitespace); returns its span and whether it is
+    /// an integer (no fraction, no exponent).
+    pub fn number(&mut self) -> JsonResult<(Span, bool)> {
+        self.ws();
         let start = self.pos;
         let mut i = start;
-        if b.get(i) == Some(&b'-') {
+        if self.at(i) == b'-' {
             i += 1;
         }
-        match b.get(i) {
-            Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => {
-                i += 1;
-                while matches!(b.get(i), Some(b'0'..=b'9')) {
-                    i += 1;
-                }
-            }
-            Some(_) => return Self::err_at(i, JsonErrorCode::InvalidNumber),
-            None => return Self::err_at(i, JsonErrorCode::UnexpectedEnd),
+        match self.at(i) {
+            b'0' => i += 1,
+            b'1'..=b'9' => i = self.digits(i + 1),
+            _ => return self.bad_number(i),
         }
         let mut integer = true;
-        if b.get(i) == Some(&b'.') {
+        if self.at(i) == b'.' {
             integer = false;
-            i += 1;
-            if !matches!(b.get(i), Some(b'0'..=b'9')) {
-                return Self::err_at(i, Self::end_or(b, i, JsonErrorCode::InvalidNumber));
+            if !self.at(i + 1).is_ascii_digit() {
+                return self.bad_number(i + 1);
             }
-            while matches!(b.get(i), Some(b'0'..=b'9')) {
-                i += 1;
-            }
+            i = self.digits(i + 1);
         }
-        if matches!(b.get(i), Some(b'e' | b'E')) {
+        if matches!(self.at(i), b'e' | b'E') {
             integer = false;
             i += 1;
-            if matches!(b.get(i), Some(b'+' | b'-')) {
+            if matches!(self.at(i), b'+' | b'-') {
                 i += 1;
             }
-            if !matches!(b.get(i), Some(b'0'..=b'9')) {
-                return Self::err_at(i, Self::end_or(b, i, JsonErrorCode::InvalidNumber));
+            if !self.at(i).is_ascii_digit() {
+                return self.bad_number(i);
             }
-            while matches!(b.get(i), Some(b'0'..=b'9')) {
-                i += 1;
-            }
+            i = self.digits(i);
         }
         self.pos = i;
-        Ok((&self.text[start..i], integer))
+        Ok((Span { start, end: i }, integer))
     }
 
-    fn end_or(b: &[u8], i: usize, code: JsonErrorCode) -> JsonErrorCode {
-        if i >= b.len() {
-            JsonErrorCode::UnexpectedEnd
+    #[inline(always)]
+    fn digits(&self, mut i: usize) -> usize {
+        while self.at(i).is_ascii_digit() {
+            i += 1;
+        }
+        i
+    }
+
+    #[cold]
+    fn bad_number<T>(&mut self, i: usize) -> JsonResult<T> {
+        if i >= self.bytes.len() {
+            self.fail(i, JsonErrorCode::UnexpectedEnd)
         } else {
-            code
+            self.fail(i, JsonErrorCode::InvalidNumber)
         }
     }
 
     /// Consumes `word` (`true`, `false` or `null`) at the cursor.
-    #[inline]
+    #[inline(always)]
     fn literal(&mut self, word: &'static [u8]) -> JsonResult<()> {
         let end = self.pos + word.len();
         if self.bytes.get(self.pos..end) == Some(word) {
             self.pos = end;
             return Ok(());
         }
-        // Find where it diverges, for an exact position.
+        self.bad_literal(word)
+    }
+
+    #[cold]
+    fn bad_literal(&mut self, word: &'static [u8]) -> JsonResult<()> {
         let mut i = self.pos;
         for &w in word {
             match self.bytes.get(i) {
                 Some(&c) if c == w => i += 1,
-                Some(_) => return Self::err_at(i, JsonErrorCode::Unexpected("invalid literal")),
-                None => return Self::err_at(i, JsonErrorCode::UnexpectedEnd),
+                Some(_) => return self.fail(i, JsonErrorCode::InvalidLiteral),
+                None => break,
             }
         }
-        // Every byte matched, so the fast check above would have accepted it.
-        Self::err_at(i, JsonErrorCode::UnexpectedEnd)
+        self.fail(i, JsonErrorCode::UnexpectedEnd)
     }
 
     /// Consumes `null` if it is next; true when it did.
-    #[inline]
+    #[inline(always)]
     pub fn null(&mut self) -> JsonResult<bool> {
-        self.skip_ws();
-        if self.bytes.get(self.pos) == Some(&b'n') {
+        if self.ws() == b'n' {
             self.literal(b"null")?;
             Ok(true)
         } else {
@@ -453,16 +507,35 @@ impl<'a> Scanner<'a> {
 
     /// Consumes a boolean.
     pub fn boolean(&mut self) -> JsonResult<bool> {
-        match self.peek_kind()? {
-            Kind::True => self.literal(b"true").map(|()| true),
-            Kind::False => self.literal(b"false").map(|()| false),
-            _ => self.err(JsonErrorCode::Unexpected("expected a boolean")),
+        match self.ws() {
+            b't' => self.literal(b"true").map(|()| true),
+            b'f' => self.literal(b"false").map(|()| false),
+            _ => self.fail_here(JsonErrorCode::ExpectedBoolean),
         }
     }
 
-    /// Skips one value of any kind, validating it, and returns its text.
-    pub fn skip_value(&mut self) -> JsonResult<&'a str> {
-        self.skip_ws();
+    /// Skips one value of any kind, validating it; returns its span.
+    pub fn skip_value(&mut self) -> JsonResult<Span> {
+        // The common leaves first, without the container machinery.
+        match self.ws() {
+            b'"' => {
+                let start = self.pos;
+                self.string_here()?;
+                return Ok(Span {
+                    start,
+                    end: self.pos,
+                });
+            }
+            b'n' => {
+                let start = self.pos;
+                self.literal(b"null")?;
+                return Ok(Span {
+                    start,
+                    end: self.pos,
+                });
+            }
+            _ => {}
+        }
         let start = self.pos;
         let base = self.depth;
         let mut stack = BitStack::new();
@@ -473,9 +546,7 @@ impl<'a> Scanner<'a> {
                     self.object()?;
                     stack.set(self.depth - base - 1, true);
                     let mut first = true;
-                    if self.next_key(&mut first)?.is_none() {
-                        // `{}`: fall through to "after a value".
-                    } else {
+                    if self.next_key(&mut first)?.is_some() {
                         continue;
                     }
                 }
@@ -488,7 +559,7 @@ impl<'a> Scanner<'a> {
                     }
                 }
                 Kind::String => {
-                    self.string_body()?;
+                    self.string_here()?;
                 }
                 Kind::Number => {
                     self.number()?;
@@ -500,7 +571,10 @@ impl<'a> Scanner<'a> {
             // After a value: close containers or move to the next member.
             loop {
                 if self.depth == base {
-                    return Ok(&self.text[start..self.pos]);
+                    return Ok(Span {
+                        start,
+                        end: self.pos,
+                    });
                 }
                 let mut first = false;
                 if stack.is_object(self.depth - base - 1) {
@@ -516,9 +590,9 @@ impl<'a> Scanner<'a> {
 }
 
 /// Parses the text of a JSON integer as `u64`; `None` if negative or too big.
-pub fn parse_u64(text: &str) -> Option<u64> {
+pub fn parse_u64(text: &[u8]) -> Option<u64> {
     let mut v: u64 = 0;
-    for &d in text.as_bytes() {
+    for &d in text {
         if !d.is_ascii_digit() {
             return None;
         }
@@ -528,8 +602,8 @@ pub fn parse_u64(text: &str) -> Option<u64> {
 }
 
 /// Parses the text of a JSON integer as `i64`; `None` if out of range.
-pub fn parse_i64(text: &str) -> Option<i64> {
-    match text.strip_prefix('-') {
+pub fn parse_i64(text: &[u8]) -> Option<i64> {
+    match text.strip_prefix(b"-") {
         Some(digits) => {
             let v = parse_u64(digits)?;
             if v <= i64::MAX as u64 + 1 {
@@ -545,11 +619,12 @@ pub fn parse_i64(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use JsonErrorCode::*;
 
-    fn skip(s: &str) -> JsonResult<&str> {
+    fn skip(s: &str) -> Result<Span, JsonError> {
         let mut sc = Scanner::new(s, 128);
-        let v = sc.skip_value()?;
-        sc.finish()?;
+        let v = sc.skip_value().map_err(|_| sc.error())?;
+        sc.finish().map_err(|_| sc.error())?;
         Ok(v)
     }
 
@@ -570,32 +645,30 @@ mod tests {
             "[1,[2,[3,{}]],{\"a\":[]}]",
             " { \"a\" : 1 , \"b\" : [ true , null ] } ",
         ] {
-            assert!(skip(s).is_ok(), "{s}");
+            assert_eq!(skip(s).map(|sp| &s[sp.start..sp.end]), Ok(s.trim()), "{s}");
         }
     }
 
     #[test]
     fn skip_value_rejects_invalid_documents_with_positions() {
         let cases = [
-            ("01", 1, JsonErrorCode::TrailingCharacters),
-            ("1.", 2, JsonErrorCode::UnexpectedEnd),
-            ("1.e5", 2, JsonErrorCode::InvalidNumber),
-            ("-", 1, JsonErrorCode::UnexpectedEnd),
-            (
-                "[1,]",
-                3,
-                JsonErrorCode::Unexpected("expected a JSON value"),
-            ),
-            ("{\"a\" 1}", 5, JsonErrorCode::Unexpected("expected `:`")),
-            ("{\"a\":1,}", 7, JsonErrorCode::Unexpected("expected a key")),
-            ("\"a\u{1}\"", 2, JsonErrorCode::ControlCharacter),
-            ("\"\\x\"", 1, JsonErrorCode::InvalidEscape),
-            ("\"\\udc00\"", 1, JsonErrorCode::LoneSurrogate),
-            ("\"\\ud800x\"", 1, JsonErrorCode::LoneSurrogate),
-            ("nul", 3, JsonErrorCode::UnexpectedEnd),
-            ("nulL", 3, JsonErrorCode::Unexpected("invalid literal")),
-            ("[1 2]", 3, JsonErrorCode::Unexpected("expected `,` or `]`")),
-            ("{", 1, JsonErrorCode::UnexpectedEnd),
+            ("01", 1, TrailingCharacters),
+            ("1.", 2, UnexpectedEnd),
+            ("1.e5", 2, InvalidNumber),
+            ("-", 1, UnexpectedEnd),
+            ("[1,]", 3, ExpectedValue),
+            ("{\"a\" 1}", 5, ExpectedColon),
+            ("{\"a\":1,}", 7, ExpectedKey),
+            ("\"a\u{1}\"", 2, ControlCharacter),
+            ("\"\\x\"", 1, InvalidEscape),
+            ("\"\\udc00\"", 1, LoneSurrogate),
+            ("\"\\ud800x\"", 1, LoneSurrogate),
+            ("nul", 3, UnexpectedEnd),
+            ("nulL", 3, InvalidLiteral),
+            ("[1 2]", 3, ExpectedCommaOrArrayEnd),
+            ("{", 1, UnexpectedEnd),
+            ("[", 1, UnexpectedEnd),
+            ("\"abc", 4, UnexpectedEnd),
         ];
         for (s, pos, code) in cases {
             assert_eq!(skip(s), Err(JsonError { pos, code }), "{s}");
@@ -606,8 +679,9 @@ mod tests {
     fn nesting_beyond_the_limit_is_refused_without_recursion() {
         let deep = "[".repeat(200_000);
         let mut sc = Scanner::new(&deep, 128);
-        let err = sc.skip_value().unwrap_err();
-        assert_eq!(err.code, JsonErrorCode::TooDeep);
+        assert!(sc.skip_value().is_err());
+        let err = sc.error();
+        assert_eq!(err.code, TooDeep);
         assert_eq!(err.pos, 128);
         let ok = format!("{}{}", "[".repeat(128), "]".repeat(128));
         assert!(skip(&ok).is_ok());
@@ -615,9 +689,9 @@ mod tests {
 
     #[test]
     fn integers_parse_within_range() {
-        assert_eq!(parse_u64("18446744073709551615"), Some(u64::MAX));
-        assert_eq!(parse_u64("18446744073709551616"), None);
-        assert_eq!(parse_i64("-9223372036854775808"), Some(i64::MIN));
-        assert_eq!(parse_i64("9223372036854775808"), None);
+        assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_u64(b"18446744073709551616"), None);
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64(b"9223372036854775808"), None);
     }
 }

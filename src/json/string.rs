@@ -2,6 +2,96 @@
 //! straight into the buffer that keeps them.
 
 use std::borrow::Cow;
+use std::num::NonZeroU64;
+
+/// Where a JSON string lies in its payload: the text between its quotes
+/// (or, for tolerated non-string values, the value's JSON text), and whether
+/// it holds escapes.
+///
+/// Packed in one non-zero word (start and end below 2^31, the escape flag,
+/// and a bit always set): results carrying it stay in registers on the hot
+/// path, and `Option<Text>` costs nothing more. Payloads are below 2 GiB
+/// (see [`MAX_PAYLOAD`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Text(NonZeroU64);
+
+/// The largest payload the scanner accepts: positions fit in 31 bits.
+pub(crate) const MAX_PAYLOAD: usize = (1 << 31) - 1;
+
+const POS: u64 = (1 << 31) - 1;
+
+impl Text {
+    /// An empty string at 0 (for fields with no text).
+    pub const EMPTY: Text = Text::new(0, 0, false);
+
+    #[inline(always)]
+    pub const fn new(start: usize, end: usize, escaped: bool) -> Text {
+        let bits = (start as u64 & POS) | (end as u64 & POS) << 31 | (escaped as u64) << 62;
+        match NonZeroU64::new(bits | 1 << 63) {
+            Some(v) => Text(v),
+            None => Text(NonZeroU64::MAX), // unreachable: the top bit is set
+        }
+    }
+
+    #[inline(always)]
+    fn bits(self) -> u64 {
+        self.0.get() & !(1 << 63)
+    }
+
+    /// Byte position of the first byte.
+    #[inline(always)]
+    pub fn start(self) -> usize {
+        (self.bits() & POS) as usize
+    }
+
+    /// Byte position after the last byte.
+    #[inline(always)]
+    pub fn end(self) -> usize {
+        (self.bits() >> 31 & POS) as usize
+    }
+
+    /// Whether the raw text holds backslash escapes.
+    #[inline(always)]
+    pub fn escaped(self) -> bool {
+        self.bits() >> 62 & 1 == 1
+    }
+
+    /// The string in `payload` (the text the scanner ran over).
+    #[inline(always)]
+    pub fn get(self, payload: &str) -> JsonStr<'_> {
+        JsonStr::new(
+            payload.get(self.start()..self.end()).unwrap_or(""),
+            self.escaped(),
+        )
+    }
+
+    /// True for an empty value.
+    #[inline(always)]
+    pub fn is_empty(self) -> bool {
+        self.start() == self.end()
+    }
+
+    /// Raw JSON text (not a string's contents) used as a string value.
+    #[inline(always)]
+    pub fn verbatim(span: Span) -> Text {
+        Text::new(span.start, span.end, false)
+    }
+}
+
+/// Where the JSON text of one value lies in its payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    /// The text in `payload`.
+    #[inline(always)]
+    pub fn get(self, payload: &str) -> &str {
+        payload.get(self.start..self.end).unwrap_or("")
+    }
+}
 
 /// The contents of a JSON string as it appears in the payload (between the
 /// quotes), already validated by the scanner.
@@ -21,18 +111,6 @@ impl<'a> JsonStr<'a> {
         JsonStr { raw, escaped }
     }
 
-    /// The text between the quotes, escapes undecoded.
-    #[inline]
-    pub fn raw(&self) -> &'a str {
-        self.raw
-    }
-
-    /// Whether the raw text holds backslash escapes.
-    #[inline]
-    pub fn is_escaped(&self) -> bool {
-        self.escaped
-    }
-
     /// True for `""`. (An escaped string is never empty once decoded.)
     #[inline]
     pub fn is_empty(&self) -> bool {
@@ -50,15 +128,21 @@ impl<'a> JsonStr<'a> {
     }
 
     /// The decoded value, borrowed when it has no escapes.
+    #[inline(always)]
     pub fn to_cow(self) -> Cow<'a, str> {
         if self.escaped {
-            let mut s = String::with_capacity(self.raw.len());
-            unescape_into(self.raw, &mut s);
-            Cow::Owned(s)
+            Cow::Owned(unescaped(self.raw))
         } else {
             Cow::Borrowed(self.raw)
         }
     }
+}
+
+#[cold]
+fn unescaped(raw: &str) -> String {
+    let mut s = String::with_capacity(raw.len());
+    unescape_into(raw, &mut s);
+    s
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;

@@ -8,6 +8,7 @@ use std::fmt;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use super::scanner::{parse_i64, parse_u64, JsonResult, Kind, Scanner, MAX_DEPTH_CAP};
+use super::string::Text;
 
 /// A JSON object: keys in sorted order.
 pub type Map = BTreeMap<String, Value>;
@@ -80,10 +81,10 @@ impl Number {
     /// Reads the text of a JSON number (already validated).
     pub(crate) fn from_json_text(text: &str, integer: bool) -> Number {
         if integer {
-            if let Some(v) = parse_u64(text) {
+            if let Some(v) = parse_u64(text.as_bytes()) {
                 return Number(N::PosInt(v));
             }
-            if let Some(v) = parse_i64(text) {
+            if let Some(v) = parse_i64(text.as_bytes()) {
                 return Number(N::NegInt(v));
             }
         }
@@ -175,13 +176,13 @@ impl std::str::FromStr for Value {
     /// Parses one JSON document, nested at most 128 deep.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut sc = Scanner::new(s, 128);
-        let to_err = |e: super::scanner::JsonError| ParseValueError {
-            pos: e.pos,
-            message: e.code.message(),
-        };
-        let v = parse_value(&mut sc).map_err(to_err)?;
-        sc.finish().map_err(to_err)?;
-        Ok(v)
+        match parse_value(&mut sc).and_then(|v| sc.finish().map(|()| v)) {
+            Ok(v) => Ok(v),
+            Err(_) => Err(ParseValueError {
+                pos: sc.error().pos,
+                message: sc.error().code.message(),
+            }),
+        }
     }
 }
 
@@ -200,7 +201,7 @@ pub(crate) fn parse_value(sc: &mut Scanner<'_>) -> JsonResult<Value> {
                 let mut first = true;
                 match sc.next_key(&mut first)? {
                     Some(k) => {
-                        stack.push(Frame::Object(Map::new(), k.to_cow().into_owned()));
+                        stack.push(Frame::Object(Map::new(), owned(sc, k)));
                         continue;
                     }
                     None => Value::Object(Map::new()),
@@ -215,10 +216,13 @@ pub(crate) fn parse_value(sc: &mut Scanner<'_>) -> JsonResult<Value> {
                 }
                 Value::Array(Vec::new())
             }
-            Kind::String => Value::String(sc.string()?.to_cow().into_owned()),
+            Kind::String => {
+                let t = sc.string()?;
+                Value::String(owned(sc, t))
+            }
             Kind::Number => {
-                let (text, integer) = sc.number()?;
-                Value::Number(Number::from_json_text(text, integer))
+                let (span, integer) = sc.number()?;
+                Value::Number(Number::from_json_text(span.get(sc.text()), integer))
             }
             Kind::True | Kind::False => Value::Bool(sc.boolean()?),
             Kind::Null => {
@@ -244,7 +248,7 @@ pub(crate) fn parse_value(sc: &mut Scanner<'_>) -> JsonResult<Value> {
                 Frame::Object(mut map, key) => {
                     map.insert(key, v);
                     if let Some(k) = sc.next_key(&mut first)? {
-                        stack.push(Frame::Object(map, k.to_cow().into_owned()));
+                        stack.push(Frame::Object(map, owned(sc, k)));
                         break;
                     }
                     v = Value::Object(map);
@@ -252,6 +256,10 @@ pub(crate) fn parse_value(sc: &mut Scanner<'_>) -> JsonResult<Value> {
             }
         }
     }
+}
+
+fn owned(sc: &Scanner<'_>, t: Text) -> String {
+    t.get(sc.text()).to_cow().into_owned()
 }
 
 /// Raw JSON text of one value, already validated by the engine.

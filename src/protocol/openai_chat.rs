@@ -15,8 +15,9 @@ use crate::delta::{
     Choice, ChunkDelta, Extra, FunctionCall, List, Logprobs, Span, Text, ToolCall, Usage, ValueKind,
 };
 use crate::error::{Limit, ProviderError};
-use crate::json::scanner::{parse_u64, JsonError, JsonErrorCode, Kind, Scanner};
-use crate::json::string::JsonStr;
+use std::borrow::Cow;
+
+use crate::json::scanner::{parse_i64, parse_u64, JsonError, JsonErrorCode, Kind, Scanner, Stop};
 use crate::json::value::{parse_value, Value};
 
 /// What one SSE event meant.
@@ -58,6 +59,7 @@ pub(crate) enum DecodeErrorKind {
 }
 
 impl From<JsonError> for DecodeError {
+    #[inline]
     fn from(e: JsonError) -> Self {
         let kind = match e.code {
             JsonErrorCode::TooDeep => DecodeErrorKind::Limit(Limit::Depth),
@@ -67,19 +69,84 @@ impl From<JsonError> for DecodeError {
     }
 }
 
-type Result<T> = std::result::Result<T, DecodeError>;
+type Result<T> = std::result::Result<T, Stop>;
 
-fn shape<T>(pos: usize, field: &'static str, expected: &'static str) -> Result<T> {
-    Err(DecodeError {
-        pos,
-        kind: DecodeErrorKind::Shape { field, expected },
-    })
+/// The scanner, plus the decoder's own reason for stopping (a shape or
+/// limit error; JSON errors are the scanner's).
+struct Cur<'a> {
+    sc: Scanner<'a>,
+    fault: Option<DecodeError>,
+}
+
+impl<'a> std::ops::Deref for Cur<'a> {
+    type Target = Scanner<'a>;
+    #[inline(always)]
+    fn deref(&self) -> &Scanner<'a> {
+        &self.sc
+    }
+}
+
+impl std::ops::DerefMut for Cur<'_> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.sc
+    }
+}
+
+impl Cur<'_> {
+    #[cold]
+    #[inline(never)]
+    fn shape<T>(&mut self, pos: usize, field: &'static str, expected: &'static str) -> Result<T> {
+        self.stop(pos, DecodeErrorKind::Shape { field, expected })
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn stop<T>(&mut self, pos: usize, kind: DecodeErrorKind) -> Result<T> {
+        self.fault = Some(DecodeError { pos, kind });
+        Err(Stop)
+    }
+
+    /// Why decoding stopped.
+    fn failure(&self) -> DecodeError {
+        self.fault.unwrap_or_else(|| self.sc.error().into())
+    }
 }
 
 const STRING_OR_NULL: &str = "a string or null";
 const OBJECT_OR_NULL: &str = "an object or null";
 const ARRAY_OR_NULL: &str = "an array or null";
 const INDEX: &str = "a non-negative integer";
+
+/// True when `name` is exactly `lit` (a fixed-size compare the compiler
+/// expands inline, instead of a call to `bcmp`).
+#[inline(always)]
+fn is<const N: usize>(name: &[u8], lit: &[u8; N]) -> bool {
+    <&[u8; N]>::try_from(name).is_ok_and(|a| a == lit)
+}
+
+/// Dispatches on a key's name, by length first:
+/// `keys!(name; 2 b"id" => …, 5 b"model" => …, _ => …)` (a length that does
+/// not match its literal does not compile).
+macro_rules! keys {
+    ($name:expr; $($len:literal $lit:literal => $arm:expr,)* _ => $default:expr $(,)?) => {{
+        let name: &[u8] = $name;
+        match name.len() {
+            $($len if is::<$len>(name, $lit) => $arm,)*
+            _ => $default,
+        }
+    }};
+}
+
+/// A key's name: its bytes, decoded when it holds escapes (rare).
+#[inline(always)]
+fn name<'s>(sc: &Cur<'s>, key: Text) -> Cow<'s, [u8]> {
+    if key.escaped() {
+        Cow::Owned(key.get(sc.text()).to_cow().into_owned().into_bytes())
+    } else {
+        Cow::Borrowed(sc.bytes_of(key.start(), key.end()))
+    }
+}
 
 /// Decodes the data of each SSE event of an OpenAI chat stream.
 #[derive(Debug, Clone)]
@@ -104,7 +171,11 @@ impl Decoder {
     }
 
     /// Decodes one event.
-    pub fn decode(&mut self, event_type: &str, data: &str) -> Result<Payload> {
+    pub fn decode(
+        &mut self,
+        event_type: &str,
+        data: &str,
+    ) -> std::result::Result<Payload, DecodeError> {
         match event_type {
             "message" => {}
             "error" => return Ok(Payload::ProviderError(event_error(data))),
@@ -114,39 +185,39 @@ impl Decoder {
         if data == "[DONE]" {
             return Ok(Payload::Done);
         }
-        if data
-            .bytes()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-        {
+        let mut sc = Cur {
+            sc: Scanner::new(data, self.max_depth),
+            fault: None,
+        };
+        if sc.ws() == 0 && sc.pos() >= data.len() {
             return Ok(Payload::Skip(SkipReason::EmptyData));
         }
-        let mut sc = Scanner::new(data, self.max_depth);
         self.chunk.clear();
-        let decoded = self.chunk_object(&mut sc, data).and_then(|payload| {
+        let decoded = self.chunk_object(&mut sc).and_then(|payload| {
             sc.finish()?;
             Ok(payload)
         });
         match decoded {
-            // Malformed JSON anywhere in the payload is reported as such,
-            // even after a field of the wrong shape.
-            Err(
-                e @ DecodeError {
-                    kind: DecodeErrorKind::Shape { .. },
-                    ..
-                },
-            ) => {
-                let mut whole = Scanner::new(data, self.max_depth);
-                whole.skip_value()?;
-                whole.finish()?;
+            Ok(payload) => Ok(payload),
+            Err(Stop) => {
+                let e = sc.failure();
+                if sc.fault.is_some() {
+                    // Malformed JSON anywhere in the payload is reported as
+                    // such, even after a field of the wrong shape or an index
+                    // out of range.
+                    let mut whole = Scanner::new(data, self.max_depth);
+                    if whole.skip_value().and_then(|_| whole.finish()).is_err() {
+                        return Err(whole.error().into());
+                    }
+                }
                 Err(e)
             }
-            other => other,
         }
     }
 
-    fn chunk_object(&mut self, sc: &mut Scanner<'_>, data: &str) -> Result<Payload> {
-        if sc.peek_kind()? != Kind::Object {
-            return shape(sc.pos(), "chunk", "a JSON object");
+    fn chunk_object(&mut self, sc: &mut Cur<'_>) -> Result<Payload> {
+        if sc.ws() != b'{' {
+            return sc.shape(sc.pos(), "chunk", "a JSON object");
         }
         sc.object()?;
         let mut first = true;
@@ -154,72 +225,72 @@ impl Decoder {
         let mut object_is_error = false;
         while let Some(key) = sc.next_key(&mut first)? {
             let c = &mut self.chunk;
-            match &*key.to_cow() {
-                "id" => c.id = opt_text(sc, data, "id")?,
-                "object" => {
-                    if let Some(t) = opt_text(sc, data, "object")? {
-                        let v = t.get(data).to_cow();
+            keys!(&name(sc, key);
+                2 b"id" => c.id = opt_text(sc, "id")?,
+                7 b"choices" => self.choices(sc)?,
+                7 b"created" => c.created = opt_i64(sc, "created")?,
+                5 b"model" => c.model = opt_text(sc, "model")?,
+                6 b"object" => {
+                    if let Some(t) = opt_text(sc, "object")? {
+                        let v = t.get(sc.text()).to_cow();
                         c.sets_identity = v == "chat.completion.chunk";
                         object_is_error = v == "error";
                     }
-                }
-                "created" => c.created = opt_i64(sc, "created")?,
-                "model" => c.model = opt_text(sc, data, "model")?,
-                "service_tier" => c.service_tier = opt_text(sc, data, "service_tier")?,
-                "system_fingerprint" => {
-                    c.system_fingerprint = opt_text(sc, data, "system_fingerprint")?
-                }
-                "usage" => {
+                },
+                12 b"service_tier" => c.service_tier = opt_text(sc, "service_tier")?,
+                18 b"system_fingerprint" => {
+                    c.system_fingerprint = opt_text(sc, "system_fingerprint")?
+                },
+                5 b"usage" => {
                     if !sc.null()? {
                         c.usage = Some(usage(sc)?);
                     }
-                }
-                "choices" => self.choices(sc, data)?,
-                "obfuscation" => {
+                },
+                11 b"obfuscation" => {
                     sc.skip_value()?;
-                }
-                "error" => {
+                },
+                5 b"error" => {
                     let raw = sc.skip_value()?;
-                    if truthy(raw) {
-                        error = Some(Span::of(raw, data));
+                    if truthy(raw.get(sc.text())) {
+                        error = Some(raw);
                     }
-                }
-                _ => push_extra(sc, data, key, &mut self.chunk.extras)?,
-            }
+                },
+                _ => push_extra(sc, key, &mut self.chunk.extras)?,
+            )
         }
         if let Some(span) = error {
-            return Ok(Payload::ProviderError(error_value(span.get(data))));
+            return Ok(Payload::ProviderError(error_value(span.get(sc.text()))));
         }
         if object_is_error {
             // vLLM and others: `{"object":"error","message":…,"type":…,"code":…}`.
-            let mut sc = Scanner::new(data, self.max_depth);
-            let v = parse_value(&mut sc).unwrap_or_default();
+            let mut whole = Scanner::new(sc.text(), self.max_depth);
+            let v = parse_value(&mut whole).unwrap_or_default();
             return Ok(Payload::ProviderError(error_from_object(&v)));
         }
         Ok(Payload::Chunk)
     }
 
-    fn choices(&mut self, sc: &mut Scanner<'_>, data: &str) -> Result<()> {
-        match sc.peek_kind()? {
-            Kind::Null => {
+    fn choices(&mut self, sc: &mut Cur<'_>) -> Result<()> {
+        match sc.ws() {
+            b'[' => sc.array()?,
+            b'n' => {
                 sc.null()?;
                 return Ok(());
             }
-            Kind::Array => sc.array()?,
-            _ => return shape(sc.pos(), "choices", ARRAY_OR_NULL),
+            _ => return sc.shape(sc.pos(), "choices", ARRAY_OR_NULL),
         }
         let mut first = true;
         while sc.next_element(&mut first)? {
-            if sc.peek_kind()? != Kind::Object {
-                return shape(sc.pos(), "choices[]", "an object");
+            if sc.ws() != b'{' {
+                return sc.shape(sc.pos(), "choices[]", "an object");
             }
-            let choice = self.choice(sc, data)?;
+            let choice = self.choice(sc)?;
             self.chunk.choices.push(choice);
         }
         Ok(())
     }
 
-    fn choice(&mut self, sc: &mut Scanner<'_>, data: &str) -> Result<Choice> {
+    fn choice(&mut self, sc: &mut Cur<'_>) -> Result<Choice> {
         let mut ch = Choice {
             pos: sc.pos(),
             tool_calls: self.chunk.tool_calls.len()..self.chunk.tool_calls.len(),
@@ -230,20 +301,20 @@ impl Decoder {
         sc.object()?;
         let mut first = true;
         while let Some(key) = sc.next_key(&mut first)? {
-            match &*key.to_cow() {
-                "index" => {
+            keys!(&name(sc, key);
+                5 b"delta" => self.delta(sc, &mut ch)?,
+                13 b"finish_reason" => ch.finish_reason = opt_text(sc, "finish_reason")?,
+                5 b"index" => {
                     if let Some(i) = self.opt_index(sc, "choices[].index")? {
                         ch.index = i;
                     }
-                }
-                "delta" => self.delta(sc, data, &mut ch)?,
-                "finish_reason" => ch.finish_reason = opt_text(sc, data, "finish_reason")?,
-                "logprobs" => ch.logprobs = logprobs(sc, data)?,
-                "obfuscation" => {
+                },
+                8 b"logprobs" => ch.logprobs = logprobs(sc)?,
+                11 b"obfuscation" => {
                     sc.skip_value()?;
-                }
-                _ => push_extra(sc, data, key, &mut self.chunk.choice_extras)?,
-            }
+                },
+                _ => push_extra(sc, key, &mut self.chunk.choice_extras)?,
+            )
         }
         ch.tool_calls.end = self.chunk.tool_calls.len();
         ch.delta_extras.end = self.chunk.delta_extras.len();
@@ -251,50 +322,50 @@ impl Decoder {
         Ok(ch)
     }
 
-    fn delta(&mut self, sc: &mut Scanner<'_>, data: &str, ch: &mut Choice) -> Result<()> {
-        match sc.peek_kind()? {
-            Kind::Null => {
+    fn delta(&mut self, sc: &mut Cur<'_>, ch: &mut Choice) -> Result<()> {
+        match sc.ws() {
+            b'{' => sc.object()?,
+            b'n' => {
                 sc.null()?;
                 return Ok(());
             }
-            Kind::Object => sc.object()?,
-            _ => return shape(sc.pos(), "choices[].delta", OBJECT_OR_NULL),
+            _ => return sc.shape(sc.pos(), "choices[].delta", OBJECT_OR_NULL),
         }
         let mut first = true;
         while let Some(key) = sc.next_key(&mut first)? {
-            match &*key.to_cow() {
-                "content" => ch.content = opt_text(sc, data, "delta.content")?,
-                "role" => ch.role = opt_text(sc, data, "delta.role")?,
-                "refusal" => ch.refusal = opt_text(sc, data, "delta.refusal")?,
-                "tool_calls" => self.tool_calls(sc, data)?,
-                "function_call" => ch.function_call = function_call(sc, data)?,
-                _ => push_extra(sc, data, key, &mut self.chunk.delta_extras)?,
-            }
+            keys!(&name(sc, key);
+                7 b"content" => ch.content = opt_text(sc, "delta.content")?,
+                13 b"function_call" => ch.function_call = function_call(sc)?,
+                7 b"refusal" => ch.refusal = opt_text(sc, "delta.refusal")?,
+                4 b"role" => ch.role = opt_text(sc, "delta.role")?,
+                10 b"tool_calls" => self.tool_calls(sc)?,
+                _ => push_extra(sc, key, &mut self.chunk.delta_extras)?,
+            )
         }
         Ok(())
     }
 
-    fn tool_calls(&mut self, sc: &mut Scanner<'_>, data: &str) -> Result<()> {
-        match sc.peek_kind()? {
-            Kind::Null => {
+    fn tool_calls(&mut self, sc: &mut Cur<'_>) -> Result<()> {
+        match sc.ws() {
+            b'[' => sc.array()?,
+            b'n' => {
                 sc.null()?;
                 return Ok(());
             }
-            Kind::Array => sc.array()?,
-            _ => return shape(sc.pos(), "delta.tool_calls", ARRAY_OR_NULL),
+            _ => return sc.shape(sc.pos(), "delta.tool_calls", ARRAY_OR_NULL),
         }
         let mut first = true;
         while sc.next_element(&mut first)? {
-            if sc.peek_kind()? != Kind::Object {
-                return shape(sc.pos(), "delta.tool_calls[]", "an object");
+            if sc.ws() != b'{' {
+                return sc.shape(sc.pos(), "delta.tool_calls[]", "an object");
             }
-            let call = self.tool_call(sc, data)?;
+            let call = self.tool_call(sc)?;
             self.chunk.tool_calls.push(call);
         }
         Ok(())
     }
 
-    fn tool_call(&mut self, sc: &mut Scanner<'_>, data: &str) -> Result<ToolCall> {
+    fn tool_call(&mut self, sc: &mut Cur<'_>) -> Result<ToolCall> {
         let c = &mut self.chunk;
         let mut call = ToolCall {
             pos: sc.pos(),
@@ -305,175 +376,177 @@ impl Decoder {
         sc.object()?;
         let mut first = true;
         while let Some(key) = sc.next_key(&mut first)? {
-            match &*key.to_cow() {
-                "index" => call.index = self.opt_index(sc, "tool_calls[].index")?,
-                "id" => {
-                    call.id = match sc.peek_kind()? {
-                        Kind::Number => Some(Text::verbatim(sc.number()?.0, data)),
-                        _ => opt_text(sc, data, "tool_calls[].id")?,
+            keys!(&name(sc, key);
+                5 b"index" => call.index = self.opt_index(sc, "tool_calls[].index")?,
+                2 b"id" => {
+                    call.id = match sc.ws() {
+                        b'-' | b'0'..=b'9' => Some(Text::verbatim(sc.number()?.0)),
+                        _ => opt_text(sc, "tool_calls[].id")?,
                     }
-                }
-                "type" => call.kind = opt_text(sc, data, "tool_calls[].type")?,
-                "function" => {
-                    self.function(sc, data, &mut call)?;
-                }
-                _ => push_extra(sc, data, key, &mut self.chunk.tool_extras)?,
-            }
+                },
+                4 b"type" => call.kind = opt_text(sc, "tool_calls[].type")?,
+                8 b"function" => self.function(sc, &mut call)?,
+                _ => push_extra(sc, key, &mut self.chunk.tool_extras)?,
+            )
         }
         call.extras.end = self.chunk.tool_extras.len();
         call.function_extras.end = self.chunk.function_extras.len();
         Ok(call)
     }
 
-    fn function(&mut self, sc: &mut Scanner<'_>, data: &str, call: &mut ToolCall) -> Result<()> {
-        match sc.peek_kind()? {
-            Kind::Null => {
+    fn function(&mut self, sc: &mut Cur<'_>, call: &mut ToolCall) -> Result<()> {
+        match sc.ws() {
+            b'{' => sc.object()?,
+            b'n' => {
                 sc.null()?;
                 return Ok(());
             }
-            Kind::Object => sc.object()?,
-            _ => return shape(sc.pos(), "tool_calls[].function", OBJECT_OR_NULL),
+            _ => return sc.shape(sc.pos(), "tool_calls[].function", OBJECT_OR_NULL),
         }
         let mut first = true;
         while let Some(key) = sc.next_key(&mut first)? {
-            match &*key.to_cow() {
-                "name" => call.name = opt_text(sc, data, "function.name")?,
-                "arguments" => call.arguments = arguments(sc, data)?,
-                _ => push_extra(sc, data, key, &mut self.chunk.function_extras)?,
-            }
+            keys!(&name(sc, key);
+                9 b"arguments" => call.arguments = arguments(sc)?,
+                4 b"name" => call.name = opt_text(sc, "function.name")?,
+                _ => push_extra(sc, key, &mut self.chunk.function_extras)?,
+            )
         }
         Ok(())
     }
 
     /// An `index`: null (absent), or an integer within `max_index`.
-    fn opt_index(&self, sc: &mut Scanner<'_>, field: &'static str) -> Result<Option<u32>> {
-        let pos = sc.pos();
-        match sc.peek_kind()? {
-            Kind::Null => {
+    #[inline]
+    fn opt_index(&self, sc: &mut Cur<'_>, field: &'static str) -> Result<Option<u32>> {
+        match sc.ws() {
+            b'n' => {
                 sc.null()?;
                 Ok(None)
             }
-            Kind::Number => {
+            b'-' | b'0'..=b'9' => {
                 let at = sc.pos();
-                let (text, integer) = sc.number()?;
-                if !integer || text.starts_with('-') {
-                    return shape(at, field, INDEX);
+                let (span, integer) = sc.number()?;
+                let text = sc.bytes_of(span.start, span.end);
+                if !integer || text.first() == Some(&b'-') {
+                    return sc.shape(at, field, INDEX);
                 }
                 match parse_u64(text) {
                     Some(v) if v <= self.max_index as u64 => Ok(Some(v as u32)),
-                    _ => Err(DecodeError {
-                        pos: at,
-                        kind: DecodeErrorKind::Limit(Limit::Index),
-                    }),
+                    _ => sc.stop(at, DecodeErrorKind::Limit(Limit::Index)),
                 }
             }
-            _ => shape(pos.max(sc.pos()), field, INDEX),
+            _ => {
+                sc.peek_kind()?;
+                sc.shape(sc.pos(), field, INDEX)
+            }
         }
     }
 }
 
 /// A string or null.
-#[inline]
-fn opt_text(sc: &mut Scanner<'_>, data: &str, field: &'static str) -> Result<Option<Text>> {
-    match sc.peek_kind()? {
-        Kind::String => Ok(Some(Text::of(sc.string()?, data))),
-        Kind::Null => {
+#[inline(always)]
+fn opt_text(sc: &mut Cur<'_>, field: &'static str) -> Result<Option<Text>> {
+    match sc.ws() {
+        b'"' => Ok(Some(sc.string_here()?)),
+        b'n' => {
             sc.null()?;
             Ok(None)
         }
-        _ => shape(sc.pos(), field, STRING_OR_NULL),
+        _ => {
+            sc.peek_kind()?;
+            sc.shape(sc.pos(), field, STRING_OR_NULL)
+        }
     }
 }
 
 /// An integer or null.
-fn opt_i64(sc: &mut Scanner<'_>, field: &'static str) -> Result<Option<i64>> {
+fn opt_i64(sc: &mut Cur<'_>, field: &'static str) -> Result<Option<i64>> {
     match sc.peek_kind()? {
         Kind::Number => {
             let at = sc.pos();
-            let (text, integer) = sc.number()?;
-            match crate::json::scanner::parse_i64(text) {
+            let (span, integer) = sc.number()?;
+            match parse_i64(sc.bytes_of(span.start, span.end)) {
                 Some(v) if integer => Ok(Some(v)),
-                _ => shape(at, field, "an integer or null"),
+                _ => sc.shape(at, field, "an integer or null"),
             }
         }
         Kind::Null => {
             sc.null()?;
             Ok(None)
         }
-        _ => shape(sc.pos(), field, "an integer or null"),
+        _ => sc.shape(sc.pos(), field, "an integer or null"),
     }
 }
 
 /// `arguments`: a string or null; an object or array is taken as its JSON
 /// text.
-fn arguments(sc: &mut Scanner<'_>, data: &str) -> Result<Option<Text>> {
-    match sc.peek_kind()? {
-        Kind::Object | Kind::Array => Ok(Some(Text::verbatim(sc.skip_value()?, data))),
-        _ => opt_text(sc, data, "function.arguments"),
+#[inline]
+fn arguments(sc: &mut Cur<'_>) -> Result<Option<Text>> {
+    match sc.ws() {
+        b'{' | b'[' => Ok(Some(Text::verbatim(sc.skip_value()?))),
+        _ => opt_text(sc, "function.arguments"),
     }
 }
 
-fn function_call(sc: &mut Scanner<'_>, data: &str) -> Result<Option<FunctionCall>> {
-    match sc.peek_kind()? {
-        Kind::Null => {
+fn function_call(sc: &mut Cur<'_>) -> Result<Option<FunctionCall>> {
+    match sc.ws() {
+        b'{' => sc.object()?,
+        b'n' => {
             sc.null()?;
             return Ok(None);
         }
-        Kind::Object => sc.object()?,
-        _ => return shape(sc.pos(), "delta.function_call", OBJECT_OR_NULL),
+        _ => return sc.shape(sc.pos(), "delta.function_call", OBJECT_OR_NULL),
     }
     let mut f = FunctionCall::default();
     let mut first = true;
     while let Some(key) = sc.next_key(&mut first)? {
-        match &*key.to_cow() {
-            "name" => f.name = opt_text(sc, data, "function_call.name")?,
-            "arguments" => f.arguments = arguments(sc, data)?,
+        keys!(&name(sc, key);
+            4 b"name" => f.name = opt_text(sc, "function_call.name")?,
+            9 b"arguments" => f.arguments = arguments(sc)?,
             _ => {
                 sc.skip_value()?;
             }
-        }
+        )
     }
     Ok(Some(f))
 }
 
-fn logprobs(sc: &mut Scanner<'_>, data: &str) -> Result<Option<Logprobs>> {
-    match sc.peek_kind()? {
-        Kind::Null => {
+fn logprobs(sc: &mut Cur<'_>) -> Result<Option<Logprobs>> {
+    match sc.ws() {
+        b'{' => sc.object()?,
+        b'n' => {
             sc.null()?;
             return Ok(None);
         }
-        Kind::Object => sc.object()?,
-        _ => return shape(sc.pos(), "choices[].logprobs", OBJECT_OR_NULL),
+        _ => return sc.shape(sc.pos(), "choices[].logprobs", OBJECT_OR_NULL),
     }
     let mut lp = Logprobs::default();
     let mut first = true;
     while let Some(key) = sc.next_key(&mut first)? {
-        match &*key.to_cow() {
-            "content" => lp.content = list(sc, data, "logprobs.content")?,
-            "refusal" => lp.refusal = list(sc, data, "logprobs.refusal")?,
+        keys!(&name(sc, key);
+            7 b"content" => lp.content = list(sc, "logprobs.content")?,
+            7 b"refusal" => lp.refusal = list(sc, "logprobs.refusal")?,
             _ => {
                 sc.skip_value()?;
             }
-        }
+        )
     }
     Ok(Some(lp))
 }
 
 /// An array (its elements' text) or null.
-fn list(sc: &mut Scanner<'_>, data: &str, field: &'static str) -> Result<Option<List>> {
-    match sc.peek_kind()? {
-        Kind::Null => {
+fn list(sc: &mut Cur<'_>, field: &'static str) -> Result<Option<List>> {
+    match sc.ws() {
+        b'[' => sc.array()?,
+        b'n' => {
             sc.null()?;
             return Ok(None);
         }
-        Kind::Array => sc.array()?,
-        _ => return shape(sc.pos(), field, ARRAY_OR_NULL),
+        _ => return sc.shape(sc.pos(), field, ARRAY_OR_NULL),
     }
     let mut l = List::default();
     let mut first = true;
     while sc.next_element(&mut first)? {
-        let raw = sc.skip_value()?;
-        let span = Span::of(raw, data);
+        let span = sc.skip_value()?;
         if l.count == 0 {
             l.inner.start = span.start;
         }
@@ -483,25 +556,25 @@ fn list(sc: &mut Scanner<'_>, data: &str, field: &'static str) -> Result<Option<
     Ok(Some(l))
 }
 
-fn usage(sc: &mut Scanner<'_>) -> Result<Usage> {
-    if sc.peek_kind()? != Kind::Object {
-        return shape(sc.pos(), "usage", OBJECT_OR_NULL);
+fn usage(sc: &mut Cur<'_>) -> Result<Usage> {
+    if sc.ws() != b'{' {
+        return sc.shape(sc.pos(), "usage", OBJECT_OR_NULL);
     }
     let start = sc.pos();
     sc.object()?;
     let mut u = Usage::default();
     let mut first = true;
     while let Some(key) = sc.next_key(&mut first)? {
-        let slot = match &*key.to_cow() {
-            "prompt_tokens" => Some(&mut u.prompt_tokens),
-            "completion_tokens" => Some(&mut u.completion_tokens),
-            "total_tokens" => Some(&mut u.total_tokens),
+        let slot = keys!(&name(sc, key);
+            13 b"prompt_tokens" => Some(&mut u.prompt_tokens),
+            17 b"completion_tokens" => Some(&mut u.completion_tokens),
+            12 b"total_tokens" => Some(&mut u.total_tokens),
             _ => None,
-        };
+        );
         match slot {
-            Some(slot) if sc.peek_kind()? == Kind::Number => {
-                let (text, _) = sc.number()?;
-                *slot = parse_u64(text);
+            Some(slot) if sc.ws().is_ascii_digit() => {
+                let (span, _) = sc.number()?;
+                *slot = parse_u64(sc.bytes_of(span.start, span.end));
             }
             _ => {
                 sc.skip_value()?;
@@ -517,41 +590,34 @@ fn usage(sc: &mut Scanner<'_>) -> Result<Usage> {
 
 /// Keeps a field the engine does not interpret (unless null).
 #[inline]
-fn push_extra(
-    sc: &mut Scanner<'_>,
-    data: &str,
-    key: JsonStr<'_>,
-    into: &mut Vec<Extra>,
-) -> Result<()> {
-    let kind = sc.peek_kind()?;
-    let (kind, text) = match kind {
-        Kind::Null => {
+fn push_extra(sc: &mut Cur<'_>, key: Text, into: &mut Vec<Extra>) -> Result<()> {
+    let (kind, text) = match sc.ws() {
+        b'n' => {
             sc.null()?;
             return Ok(());
         }
-        Kind::String => {
-            let s = sc.string()?;
-            let t = Text::of(s, data);
-            let value = Span {
-                start: t.start - 1,
-                end: t.end + 1,
-            };
+        b'"' => {
+            let start = sc.pos();
+            let t = sc.string_here()?;
             into.push(Extra {
-                key: Text::of(key, data),
-                value,
+                key,
+                value: Span {
+                    start,
+                    end: sc.pos(),
+                },
                 kind: ValueKind::String,
                 text: t,
             });
             return Ok(());
         }
-        Kind::Array => (ValueKind::Array, Text::default()),
-        Kind::Object => (ValueKind::Object, Text::default()),
-        _ => (ValueKind::Scalar, Text::default()),
+        b'[' => (ValueKind::Array, Text::EMPTY),
+        b'{' => (ValueKind::Object, Text::EMPTY),
+        _ => (ValueKind::Scalar, Text::EMPTY),
     };
-    let raw = sc.skip_value()?;
+    let value = sc.skip_value()?;
     into.push(Extra {
-        key: Text::of(key, data),
-        value: Span::of(raw, data),
+        key,
+        value,
         kind,
         text,
     });

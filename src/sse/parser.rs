@@ -31,6 +31,10 @@ use crate::error::{Error, Limit};
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
+/// The largest event data the parser can hand on (positions in it fit in 31
+/// bits downstream).
+const MAX_EVENT: usize = (1 << 31) - 1;
+
 /// Where in the current line the parser is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Line {
@@ -197,10 +201,14 @@ impl Parser {
 
     /// A parser refusing events whose data exceeds `max_event_bytes` and
     /// non-data lines longer than `max_line_bytes`.
+    ///
+    /// Event data is at most 2 GiB − 1 whatever `max_event_bytes` says, and
+    /// the line limit is at least 16 bytes (a field name's length: a `data`
+    /// line's name must never hit it).
     pub fn with_limits(max_event_bytes: usize, max_line_bytes: usize) -> Parser {
         Parser {
-            max_event_bytes,
-            max_line_bytes,
+            max_event_bytes: max_event_bytes.min(MAX_EVENT),
+            max_line_bytes: max_line_bytes.max(16),
             offset: 0,
             bom: 0,
             bom_done: false,
@@ -348,6 +356,9 @@ impl Parser {
             self.after_cr = false;
         }
         while *pos < buf.len() {
+            if let Some(step) = self.fast_event(buf, pos) {
+                return Ok(Some(step));
+            }
             let rest = &buf[*pos..];
             let (len, eol) = match memchr2(b'\n', b'\r', rest) {
                 Some(i) if rest[i] == b'\r' => match rest.get(i + 1) {
@@ -381,6 +392,43 @@ impl Parser {
             self.data.extend_from_slice(&buf[s..e]);
         }
         Ok(None)
+    }
+
+    /// The common case in one step: at the start of a block with no data
+    /// yet, a `data:` line followed at once by a blank line, both whole in
+    /// `buf`. Does exactly what the general path does for those two lines
+    /// (and leaves everything else to it, returning `None`).
+    #[inline]
+    fn fast_event(&mut self, buf: &[u8], pos: &mut usize) -> Option<Step> {
+        if self.line != Line::Start || self.data_lines != 0 {
+            return None;
+        }
+        let rest = buf.get(*pos..)?;
+        let value = rest.strip_prefix(b"data:")?;
+        let end = memchr2(b'\n', b'\r', value)?;
+        // The data line's end, then the blank line's, both decided in `buf`
+        // (a CR as the last byte could still be followed by an LF).
+        let eol = |at: usize| -> Option<usize> {
+            match (value.get(at)?, value.get(at + 1)) {
+                (b'\n', _) => Some(1),
+                (b'\r', Some(b'\n')) => Some(2),
+                (b'\r', Some(_)) => Some(1),
+                _ => None,
+            }
+        };
+        let first = eol(end)?;
+        let blank = eol(end + first)?;
+        let skip = usize::from(value.first() == Some(&b' '));
+        let start = *pos + 5 + skip;
+        let len = end.saturating_sub(skip);
+        if len > self.max_event_bytes {
+            return None;
+        }
+        self.lines.push((0, self.offset + start as u64));
+        self.data_lines = 1;
+        self.borrowed = Some((start, start + len));
+        *pos += 5 + end + first + blank;
+        Some(self.blank_line())
     }
 
     /// Feeds the piece `buf[start..start + len]` of the current line; the
