@@ -1,6 +1,6 @@
 //! streamfold reassembles streaming LLM responses.
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod adapters;
 mod completion;

@@ -226,6 +226,15 @@ impl<'a> Scanner<'a> {
     /// Skips whitespace; returns the byte at the cursor (0 at the end).
     #[inline(always)]
     pub fn ws(&mut self) -> u8 {
+        // Compact JSON has none: one compare decides.
+        let b = self.at(self.pos);
+        if b > b' ' {
+            return b;
+        }
+        self.ws_slow()
+    }
+
+    fn ws_slow(&mut self) -> u8 {
         loop {
             let b = self.at(self.pos);
             if b == b' ' || b == b'\n' || b == b'\r' || b == b'\t' {
@@ -286,11 +295,22 @@ impl<'a> Scanner<'a> {
     /// object and is updated.
     #[inline(always)]
     pub fn next_key(&mut self, first: &mut bool) -> JsonResult<Option<Text>> {
+        if !self.next_member(first)? {
+            return Ok(None);
+        }
+        self.key_here().map(Some)
+    }
+
+    /// Moves to the next member of the object being walked: true with the
+    /// cursor at its key's opening quote, false after its closing `}`.
+    /// Follow with [`Scanner::eat_key`] or [`Scanner::key_here`].
+    #[inline(always)]
+    pub fn next_member(&mut self, first: &mut bool) -> JsonResult<bool> {
         let b = self.ws();
         if b == b'}' {
             self.pos += 1;
             self.depth -= 1;
-            return Ok(None);
+            return Ok(false);
         }
         if *first {
             if b != b'"' {
@@ -306,13 +326,45 @@ impl<'a> Scanner<'a> {
                 return self.fail_here(JsonErrorCode::ExpectedKey);
             }
         }
+        Ok(true)
+    }
+
+    /// With the cursor at a key's opening quote: if the key is exactly
+    /// `name` (no escapes), consumes it and its `:` and returns true. A
+    /// fixed-size compare, so known keys are recognised without scanning.
+    #[inline(always)]
+    pub fn eat_key<const N: usize>(&mut self, name: &[u8; N]) -> JsonResult<bool> {
+        let p = self.pos + 1;
+        let hit = self
+            .bytes
+            .get(p..p + N)
+            .and_then(|b| <&[u8; N]>::try_from(b).ok())
+            .is_some_and(|b| b == name)
+            && self.at(p + N) == b'"';
+        if !hit {
+            return Ok(false);
+        }
+        self.pos = p + N + 1;
+        self.colon()?;
+        Ok(true)
+    }
+
+    /// With the cursor at a key's opening quote: scans the key and its `:`.
+    #[inline(always)]
+    pub fn key_here(&mut self) -> JsonResult<Text> {
         let key = self.string_here()?;
+        self.colon()?;
+        Ok(key)
+    }
+
+    #[inline(always)]
+    fn colon(&mut self) -> JsonResult<()> {
         if self.ws() == b':' {
             self.pos += 1;
+            Ok(())
         } else {
-            return self.fail_here(JsonErrorCode::ExpectedColon);
+            self.fail_here(JsonErrorCode::ExpectedColon)
         }
-        Ok(Some(key))
     }
 
     /// Consumes `[`. Follow with [`Scanner::next_element`] until it returns

@@ -125,15 +125,52 @@ fn is<const N: usize>(name: &[u8], lit: &[u8; N]) -> bool {
     <&[u8; N]>::try_from(name).is_ok_and(|a| a == lit)
 }
 
-/// Dispatches on a key's name, by length first:
-/// `keys!(name; 2 b"id" => …, 5 b"model" => …, _ => …)` (a length that does
-/// not match its literal does not compile).
-macro_rules! keys {
-    ($name:expr; $($len:literal $lit:literal => $arm:expr,)* _ => $default:expr $(,)?) => {{
-        let name: &[u8] = $name;
-        match name.len() {
-            $($len if is::<$len>(name, $lit) => $arm,)*
-            _ => $default,
+/// Walks the members of the object whose `{` was just consumed,
+/// dispatching on known keys:
+///
+/// ```text
+/// members!(sc;
+///     0 2 b"id" => …,          // index, length, name => arm
+///     1 7 b"choices" => …,
+///     _ key => …,              // any other key (its `Text`)
+/// );
+/// ```
+///
+/// Known keys are listed in the order servers send them. The key after the
+/// last one recognised is tried first (one fixed-size compare when the
+/// server keeps its order), then the others, then the general path: the key
+/// is scanned, its escapes decoded, and compared again. A length that does
+/// not match its name does not compile.
+macro_rules! members {
+    ($sc:ident; $($idx:literal $len:literal $lit:literal => $arm:expr,)* _ $key:ident => $default:expr $(,)?) => {{
+        let mut first = true;
+        let mut next: usize = 0;
+        while $sc.next_member(&mut first)? {
+            let predicted = match next {
+                $($idx => $sc.eat_key::<$len>($lit)?,)*
+                _ => false,
+            };
+            let mut found = if predicted { next } else { usize::MAX };
+            $(if found == usize::MAX && $sc.eat_key::<$len>($lit)? {
+                found = $idx;
+            })*
+            let mut other = Text::EMPTY;
+            if found == usize::MAX {
+                let key = $sc.key_here()?;
+                let name = name($sc, key);
+                $(if found == usize::MAX && is::<$len>(&name, $lit) {
+                    found = $idx;
+                })*
+                other = key;
+            }
+            next = found.wrapping_add(1);
+            match found {
+                $($idx => $arm,)*
+                _ => {
+                    let $key = other;
+                    $default
+                }
+            }
         }
     }};
 }
@@ -220,44 +257,40 @@ impl Decoder {
             return sc.shape(sc.pos(), "chunk", "a JSON object");
         }
         sc.object()?;
-        let mut first = true;
         let mut error: Option<Span> = None;
         let mut object_is_error = false;
-        while let Some(key) = sc.next_key(&mut first)? {
-            let c = &mut self.chunk;
-            keys!(&name(sc, key);
-                2 b"id" => c.id = opt_text(sc, "id")?,
-                7 b"choices" => self.choices(sc)?,
-                7 b"created" => c.created = opt_i64(sc, "created")?,
-                5 b"model" => c.model = opt_text(sc, "model")?,
-                6 b"object" => {
-                    if let Some(t) = opt_text(sc, "object")? {
-                        let v = t.get(sc.text()).to_cow();
-                        c.sets_identity = v == "chat.completion.chunk";
-                        object_is_error = v == "error";
-                    }
-                },
-                12 b"service_tier" => c.service_tier = opt_text(sc, "service_tier")?,
-                18 b"system_fingerprint" => {
-                    c.system_fingerprint = opt_text(sc, "system_fingerprint")?
-                },
-                5 b"usage" => {
-                    if !sc.null()? {
-                        c.usage = Some(usage(sc)?);
-                    }
-                },
-                11 b"obfuscation" => {
-                    sc.skip_value()?;
-                },
-                5 b"error" => {
-                    let raw = sc.skip_value()?;
-                    if truthy(raw.get(sc.text())) {
-                        error = Some(raw);
-                    }
-                },
-                _ => push_extra(sc, key, &mut self.chunk.extras)?,
-            )
-        }
+        members!(sc;
+            0 2 b"id" => self.chunk.id = opt_text(sc, "id")?,
+            1 7 b"choices" => self.choices(sc)?,
+            2 7 b"created" => self.chunk.created = opt_i64(sc, "created")?,
+            3 5 b"model" => self.chunk.model = opt_text(sc, "model")?,
+            4 6 b"object" => {
+                if let Some(t) = opt_text(sc, "object")? {
+                    let v = t.get(sc.text()).to_cow();
+                    self.chunk.sets_identity = v == "chat.completion.chunk";
+                    object_is_error = v == "error";
+                }
+            },
+            5 12 b"service_tier" => self.chunk.service_tier = opt_text(sc, "service_tier")?,
+            6 18 b"system_fingerprint" => {
+                self.chunk.system_fingerprint = opt_text(sc, "system_fingerprint")?
+            },
+            7 5 b"usage" => {
+                if !sc.null()? {
+                    self.chunk.usage = Some(usage(sc)?);
+                }
+            },
+            8 11 b"obfuscation" => {
+                sc.skip_value()?;
+            },
+            9 5 b"error" => {
+                let raw = sc.skip_value()?;
+                if truthy(raw.get(sc.text())) {
+                    error = Some(raw);
+                }
+            },
+            _ key => push_extra(sc, key, &mut self.chunk.extras)?,
+        );
         if let Some(span) = error {
             return Ok(Payload::ProviderError(error_value(span.get(sc.text()))));
         }
@@ -299,23 +332,20 @@ impl Decoder {
             ..Choice::default()
         };
         sc.object()?;
-        let mut first = true;
-        while let Some(key) = sc.next_key(&mut first)? {
-            keys!(&name(sc, key);
-                5 b"delta" => self.delta(sc, &mut ch)?,
-                13 b"finish_reason" => ch.finish_reason = opt_text(sc, "finish_reason")?,
-                5 b"index" => {
+        members!(sc;
+                0 5 b"delta" => self.delta(sc, &mut ch)?,
+                1 13 b"finish_reason" => ch.finish_reason = opt_text(sc, "finish_reason")?,
+                2 5 b"index" => {
                     if let Some(i) = self.opt_index(sc, "choices[].index")? {
                         ch.index = i;
                     }
                 },
-                8 b"logprobs" => ch.logprobs = logprobs(sc)?,
-                11 b"obfuscation" => {
+                3 8 b"logprobs" => ch.logprobs = logprobs(sc)?,
+                4 11 b"obfuscation" => {
                     sc.skip_value()?;
                 },
-                _ => push_extra(sc, key, &mut self.chunk.choice_extras)?,
-            )
-        }
+                _ key => push_extra(sc, key, &mut self.chunk.choice_extras)?,
+        );
         ch.tool_calls.end = self.chunk.tool_calls.len();
         ch.delta_extras.end = self.chunk.delta_extras.len();
         ch.extras.end = self.chunk.choice_extras.len();
@@ -331,17 +361,14 @@ impl Decoder {
             }
             _ => return sc.shape(sc.pos(), "choices[].delta", OBJECT_OR_NULL),
         }
-        let mut first = true;
-        while let Some(key) = sc.next_key(&mut first)? {
-            keys!(&name(sc, key);
-                7 b"content" => ch.content = opt_text(sc, "delta.content")?,
-                13 b"function_call" => ch.function_call = function_call(sc)?,
-                7 b"refusal" => ch.refusal = opt_text(sc, "delta.refusal")?,
-                4 b"role" => ch.role = opt_text(sc, "delta.role")?,
-                10 b"tool_calls" => self.tool_calls(sc)?,
-                _ => push_extra(sc, key, &mut self.chunk.delta_extras)?,
-            )
-        }
+        members!(sc;
+                0 7 b"content" => ch.content = opt_text(sc, "delta.content")?,
+                1 13 b"function_call" => ch.function_call = function_call(sc)?,
+                2 7 b"refusal" => ch.refusal = opt_text(sc, "delta.refusal")?,
+                3 4 b"role" => ch.role = opt_text(sc, "delta.role")?,
+                4 10 b"tool_calls" => self.tool_calls(sc)?,
+                _ key => push_extra(sc, key, &mut self.chunk.delta_extras)?,
+        );
         Ok(())
     }
 
@@ -374,21 +401,18 @@ impl Decoder {
             ..ToolCall::default()
         };
         sc.object()?;
-        let mut first = true;
-        while let Some(key) = sc.next_key(&mut first)? {
-            keys!(&name(sc, key);
-                5 b"index" => call.index = self.opt_index(sc, "tool_calls[].index")?,
-                2 b"id" => {
+        members!(sc;
+                0 5 b"index" => call.index = self.opt_index(sc, "tool_calls[].index")?,
+                1 2 b"id" => {
                     call.id = match sc.ws() {
                         b'-' | b'0'..=b'9' => Some(Text::verbatim(sc.number()?.0)),
                         _ => opt_text(sc, "tool_calls[].id")?,
                     }
                 },
-                4 b"type" => call.kind = opt_text(sc, "tool_calls[].type")?,
-                8 b"function" => self.function(sc, &mut call)?,
-                _ => push_extra(sc, key, &mut self.chunk.tool_extras)?,
-            )
-        }
+                2 8 b"function" => self.function(sc, &mut call)?,
+                3 4 b"type" => call.kind = opt_text(sc, "tool_calls[].type")?,
+                _ key => push_extra(sc, key, &mut self.chunk.tool_extras)?,
+        );
         call.extras.end = self.chunk.tool_extras.len();
         call.function_extras.end = self.chunk.function_extras.len();
         Ok(call)
@@ -403,14 +427,11 @@ impl Decoder {
             }
             _ => return sc.shape(sc.pos(), "tool_calls[].function", OBJECT_OR_NULL),
         }
-        let mut first = true;
-        while let Some(key) = sc.next_key(&mut first)? {
-            keys!(&name(sc, key);
-                9 b"arguments" => call.arguments = arguments(sc)?,
-                4 b"name" => call.name = opt_text(sc, "function.name")?,
-                _ => push_extra(sc, key, &mut self.chunk.function_extras)?,
-            )
-        }
+        members!(sc;
+                0 9 b"arguments" => call.arguments = arguments(sc)?,
+                1 4 b"name" => call.name = opt_text(sc, "function.name")?,
+                _ key => push_extra(sc, key, &mut self.chunk.function_extras)?,
+        );
         Ok(())
     }
 
@@ -497,16 +518,13 @@ fn function_call(sc: &mut Cur<'_>) -> Result<Option<FunctionCall>> {
         _ => return sc.shape(sc.pos(), "delta.function_call", OBJECT_OR_NULL),
     }
     let mut f = FunctionCall::default();
-    let mut first = true;
-    while let Some(key) = sc.next_key(&mut first)? {
-        keys!(&name(sc, key);
-            4 b"name" => f.name = opt_text(sc, "function_call.name")?,
-            9 b"arguments" => f.arguments = arguments(sc)?,
-            _ => {
+    members!(sc;
+            0 4 b"name" => f.name = opt_text(sc, "function_call.name")?,
+            1 9 b"arguments" => f.arguments = arguments(sc)?,
+            _ _key => {
                 sc.skip_value()?;
-            }
-        )
-    }
+            },
+    );
     Ok(Some(f))
 }
 
@@ -520,16 +538,13 @@ fn logprobs(sc: &mut Cur<'_>) -> Result<Option<Logprobs>> {
         _ => return sc.shape(sc.pos(), "choices[].logprobs", OBJECT_OR_NULL),
     }
     let mut lp = Logprobs::default();
-    let mut first = true;
-    while let Some(key) = sc.next_key(&mut first)? {
-        keys!(&name(sc, key);
-            7 b"content" => lp.content = list(sc, "logprobs.content")?,
-            7 b"refusal" => lp.refusal = list(sc, "logprobs.refusal")?,
-            _ => {
+    members!(sc;
+            0 7 b"content" => lp.content = list(sc, "logprobs.content")?,
+            1 7 b"refusal" => lp.refusal = list(sc, "logprobs.refusal")?,
+            _ _key => {
                 sc.skip_value()?;
-            }
-        )
-    }
+            },
+    );
     Ok(Some(lp))
 }
 
@@ -556,6 +571,17 @@ fn list(sc: &mut Cur<'_>, field: &'static str) -> Result<Option<List>> {
     Ok(Some(l))
 }
 
+/// A token count: a non-negative integer (anything else is kept in the raw
+/// object only).
+fn opt_count(sc: &mut Cur<'_>) -> Result<Option<u64>> {
+    if sc.ws().is_ascii_digit() {
+        let (span, integer) = sc.number()?;
+        return Ok(parse_u64(sc.bytes_of(span.start, span.end)).filter(|_| integer));
+    }
+    sc.skip_value()?;
+    Ok(None)
+}
+
 fn usage(sc: &mut Cur<'_>) -> Result<Usage> {
     if sc.ws() != b'{' {
         return sc.shape(sc.pos(), "usage", OBJECT_OR_NULL);
@@ -563,24 +589,14 @@ fn usage(sc: &mut Cur<'_>) -> Result<Usage> {
     let start = sc.pos();
     sc.object()?;
     let mut u = Usage::default();
-    let mut first = true;
-    while let Some(key) = sc.next_key(&mut first)? {
-        let slot = keys!(&name(sc, key);
-            13 b"prompt_tokens" => Some(&mut u.prompt_tokens),
-            17 b"completion_tokens" => Some(&mut u.completion_tokens),
-            12 b"total_tokens" => Some(&mut u.total_tokens),
-            _ => None,
-        );
-        match slot {
-            Some(slot) if sc.ws().is_ascii_digit() => {
-                let (span, _) = sc.number()?;
-                *slot = parse_u64(sc.bytes_of(span.start, span.end));
-            }
-            _ => {
-                sc.skip_value()?;
-            }
-        }
-    }
+    members!(sc;
+        0 13 b"prompt_tokens" => u.prompt_tokens = opt_count(sc)?,
+        1 17 b"completion_tokens" => u.completion_tokens = opt_count(sc)?,
+        2 12 b"total_tokens" => u.total_tokens = opt_count(sc)?,
+        _ _key => {
+            sc.skip_value()?;
+        },
+    );
     u.raw = Span {
         start,
         end: sc.pos(),
