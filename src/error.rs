@@ -240,7 +240,21 @@ impl fmt::Display for ErrorKind {
                 f,
                 "stream ended early: no [DONE] and not every choice has a finish_reason"
             ),
-            ErrorKind::Transport(e) => write!(f, "reading the stream failed: {e}"),
+            ErrorKind::Transport(e) => {
+                // The causes too (a client's "error decoding response body"
+                // says little without its "unexpected EOF"), each once.
+                let mut text = format!("reading the stream failed: {e}");
+                let mut cause = e.source();
+                while let Some(c) = cause {
+                    let c_text = c.to_string();
+                    if !text.contains(&c_text) {
+                        text.push_str(": ");
+                        text.push_str(&c_text);
+                    }
+                    cause = c.source();
+                }
+                f.write_str(&text)
+            }
         }
     }
 }

@@ -577,7 +577,9 @@ async fn an_aborted_connection_inside_an_event_is_a_transport_error_and_keeps_th
     assert_eq!(
         err.to_string(),
         format!(
-            "reading the stream failed: error decoding response body (event 5, byte {})",
+            "reading the stream failed: error decoding response body: \
+             error reading a body from connection: unexpected EOF during chunk size line \
+             (event 5, byte {})",
             prefix.len()
         )
     );
@@ -888,13 +890,13 @@ async fn the_chat_stream_example_reports_a_broken_connection_in_one_line_with_it
         .downcast_ref::<Error>()
         .unwrap_or_else(|| panic!("not a streamfold::Error: {err}"));
     assert!(matches!(stream_error.kind(), ErrorKind::Transport(_)));
-    // streamfold's message alone says "error decoding response body"; the
-    // example's line adds the causes that tell what happened.
+    // The message carries the causes that tell what happened, once each.
     assert_eq!(
         chat_stream::error_line(&*err),
         format!(
-            "reading the stream failed: error decoding response body (event 5, byte {}): \
-             error reading a body from connection: unexpected EOF during chunk size line",
+            "reading the stream failed: error decoding response body: \
+             error reading a body from connection: unexpected EOF during chunk size line \
+             (event 5, byte {})",
             prefix.len()
         )
     );
