@@ -12,6 +12,7 @@ mod json;
 mod limits;
 mod protocol;
 pub mod sse;
+pub mod timing;
 
 /// A `tokio_util::codec::Decoder` for the SSE layer (feature `tokio-codec`).
 #[cfg(feature = "tokio-codec")]
@@ -27,6 +28,7 @@ pub use error::{Error, ErrorKind, Limit, ProviderError};
 pub use event::{Event, Verdict, Warning};
 pub use json::value::{Map, Number, ParseValueError, RawJson, Value};
 pub use limits::Limits;
+pub use timing::{Clock, SystemClock, Timing};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -13,6 +13,9 @@ Commands:
   events   print each incremental event as one JSON line, as it arrives
   text     print the content text as it arrives
   sse      print the raw SSE events, one JSON line each, then the stream's end
+  stats    print the stream's timing and counts as one JSON object
+           (TTFB, TTFT, inter-token latency, end-to-end time, tokens/s;
+           times from the start of reading, e.g. curl -N ... | streamfold stats -)
 
 Input:
   PATH     a raw text/event-stream body, or a llama-stack recording (.json);
@@ -38,6 +41,7 @@ pub enum Command {
     Events,
     Text,
     Sse,
+    Stats,
 }
 
 /// Where the input comes from.
@@ -99,6 +103,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, String> {
                     "events" => Command::Events,
                     "text" => Command::Text,
                     "sse" => Command::Sse,
+                    "stats" => Command::Stats,
                     other => return Err(format!("unknown command {other:?}")),
                 })
             }

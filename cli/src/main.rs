@@ -3,6 +3,7 @@
 mod args;
 mod input;
 mod recording;
+mod stats;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -74,6 +75,10 @@ fn fold_command(
     out: &mut impl Write,
 ) -> io::Result<u8> {
     let mut fold = ChatFold::with_limits(limits);
+    if command == Command::Stats {
+        // Times count from the start of reading.
+        fold = fold.timed();
+    }
     let mut text_choice = None;
     let mut printed_text = false;
     let mut emit = |event: Event<'_>, out: &mut dyn Write| -> io::Result<()> {
@@ -120,9 +125,14 @@ fn fold_command(
     print_completion(command, fold, out)
 }
 
-/// Prints the completion for `fold`; reports the outcome; returns the exit
-/// status.
+/// Prints the completion for `fold` (or the timing for `stats`); reports
+/// the outcome; returns the exit status.
 fn print_completion(command: Command, fold: ChatFold, out: &mut impl Write) -> io::Result<u8> {
+    if command == Command::Stats {
+        if let Some(timing) = fold.timing() {
+            stats::print(&timing, fold.verdict(), out)?;
+        }
+    }
     let (completion, status) = match fold.finish() {
         Ok(c) => (Some(c), 0),
         Err(e) => {

@@ -351,3 +351,88 @@ fn usage_and_io_errors_exit_1() {
     assert_eq!(status(&help), 0);
     assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: streamfold"));
 }
+
+fn manifest(name: &str) -> Value {
+    let text = std::fs::read_to_string(data().join("corpus/openai-chat/manifest.jsonl")).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is not in the manifest"))
+}
+
+#[test]
+fn stats_prints_the_timing_and_counts_as_one_object() {
+    let out = run(&["stats"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let stats = json(&out);
+    let m = manifest(SAMPLE);
+    // Every chunk plus `[DONE]`; content deltas without the empty one.
+    assert_eq!(stats["events"], m["n_chunks"].as_u64().unwrap() + 1);
+    assert_eq!(
+        stats["content_deltas"],
+        m["content_deltas"].as_u64().unwrap() - m["empty_string_content_deltas"].as_u64().unwrap()
+    );
+    assert_eq!(
+        stats["output_tokens"],
+        expected(SAMPLE)["usage"]["completion_tokens"]
+    );
+    for key in ["ttfb_ms", "ttft_ms", "e2e_ms", "tokens_per_s"] {
+        assert!(
+            stats[key].as_f64().is_some_and(|v| v >= 0.0),
+            "{key}: {stats}"
+        );
+    }
+    for key in ["ttft_reasoning_ms", "ttft_tool_ms"] {
+        assert!(stats[key].is_null(), "{key}: {stats}");
+    }
+    for key in ["p50", "p90", "p99", "max"] {
+        assert!(
+            stats["itl_ms"][key].as_f64().is_some(),
+            "itl {key}: {stats}"
+        );
+    }
+    assert_eq!(stats["verdict"], "complete");
+}
+
+#[test]
+fn stats_times_are_taken_when_the_bytes_are_read() {
+    // The content arrives 600 ms after the role chunk. The clock starts when
+    // the child starts reading, which may lag the first write a little:
+    // TTFT is at least 600 ms minus that lag (allowed up to 300 ms).
+    let mut child = bin()
+        .args(["stats", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    stdin.write_all(GOOD).unwrap();
+    stdin.write_all(b"data: [DONE]\n\n").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let stats = json(&out);
+    let (ttfb, ttft, e2e) = (
+        stats["ttfb_ms"].as_f64().unwrap(),
+        stats["ttft_ms"].as_f64().unwrap(),
+        stats["e2e_ms"].as_f64().unwrap(),
+    );
+    assert!(ttft >= 300.0, "{stats}");
+    assert!(ttft - ttfb >= 300.0, "{stats}");
+    assert!(ttfb < ttft && ttft <= e2e, "{stats}");
+    assert_eq!(stats["content_deltas"], 2);
+    assert!(stats["output_tokens"].is_null());
+}
+
+#[test]
+fn stats_exit_statuses_follow_fold() {
+    let out = run_stdin(&["stats", "-"], &GOOD[..GOOD.len() - 30]);
+    assert_eq!(status(&out), 3);
+    assert_eq!(json(&out)["verdict"], "truncated_inside_event");
+}

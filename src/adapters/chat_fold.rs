@@ -8,6 +8,7 @@ use crate::json::scanner::MAX_DEPTH_CAP;
 use crate::limits::Limits;
 use crate::protocol::openai_chat::{DecodeError, DecodeErrorKind, Decoder, Payload, SkipReason};
 use crate::sse::{self, Item};
+use crate::timing::{Clock, Stopwatch, SystemClock, Timing};
 
 /// Reassembles one OpenAI chat stream: push its bytes in any chunking, take
 /// the incremental events each push produced, and finish with the
@@ -39,7 +40,7 @@ use crate::sse::{self, Item};
 /// assert_eq!(completion.choices[0].finish_reason.as_deref(), Some("stop"));
 /// # Ok::<(), streamfold::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ChatFold {
     limits: Limits,
     sse: sse::Parser,
@@ -54,6 +55,8 @@ pub struct ChatFold {
     ended: bool,
     verdict: Option<Verdict>,
     error: Option<Error>,
+    /// Timing, when attached.
+    stopwatch: Option<Box<Stopwatch>>,
 }
 
 impl Default for ChatFold {
@@ -109,6 +112,39 @@ impl ChatFold {
             ended: false,
             verdict: None,
             error: None,
+            stopwatch: None,
+        }
+    }
+
+    /// Records the stream's timing with the real clock, from now (see
+    /// [`timing`](crate::timing) for the definitions); read it with
+    /// [`ChatFold::timing`]. Attach it right before sending the request or
+    /// starting to read.
+    ///
+    /// Cost: one clock reading per push, and one sample per content delta.
+    pub fn timed(self) -> ChatFold {
+        self.with_clock(SystemClock::new())
+    }
+
+    /// As [`ChatFold::timed`], with the given clock (a fake one in tests).
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> ChatFold {
+        self.stopwatch = Some(Box::new(Stopwatch::new(Box::new(clock))));
+        self
+    }
+
+    /// The timing so far, when attached ([`ChatFold::timed`]).
+    pub fn timing(&self) -> Option<Timing> {
+        self.stopwatch
+            .as_ref()
+            .map(|s| s.timing(self.sse.events_dispatched()))
+    }
+
+    /// Feeds the events just queued to the stopwatch, as completed at `at`.
+    fn clock_events(&mut self, at: Option<std::time::Duration>) {
+        if let (Some(sw), Some(at)) = (self.stopwatch.as_mut(), at) {
+            for ev in &self.fold.queue {
+                sw.observe(&self.fold.resolve(ev), at);
+            }
         }
     }
 
@@ -132,9 +168,15 @@ impl ChatFold {
     /// ([`ChatFold::completion`], or the error from [`ChatFold::finish`]).
     pub fn push(&mut self, bytes: &[u8]) -> Events<'_> {
         self.fold.clear_events();
+        let at = self.stopwatch.as_mut().map(|sw| {
+            let at = sw.now();
+            sw.bytes(at, bytes.len());
+            at
+        });
         if self.error.is_none() && !self.ended && !self.ignoring {
             self.run(bytes);
         }
+        self.clock_events(at);
         Events {
             fold: self,
             next: 0,
@@ -146,6 +188,7 @@ impl ChatFold {
     /// truncated stream, an [`ErrorKind::Truncated`] error.
     pub fn end(&mut self) -> Events<'_> {
         self.fold.clear_events();
+        let at = self.stopwatch.as_ref().map(|sw| sw.now());
         if self.error.is_none() && !self.ended {
             self.ended = true;
             let end = self.sse.finish();
@@ -172,6 +215,7 @@ impl ChatFold {
                 }
             }
         }
+        self.clock_events(at);
         Events {
             fold: self,
             next: 0,

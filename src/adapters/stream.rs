@@ -11,6 +11,7 @@ use crate::completion::Completion;
 use crate::error::{Error, ErrorKind};
 use crate::event::{Event, Verdict};
 use crate::limits::Limits;
+use crate::timing::{Clock, Timing};
 
 /// Turns any stream of byte chunks (`reqwest::Response::bytes_stream()`, a
 /// hyper body's data frames, …) into a stream of [`Event`]s.
@@ -77,6 +78,24 @@ impl<S> FoldStream<S> {
             input_done: false,
             finished: false,
         }
+    }
+
+    /// Records the stream's timing with the real clock, from now; see
+    /// [`ChatFold::timed`].
+    pub fn timed(mut self) -> FoldStream<S> {
+        self.fold = self.fold.timed();
+        self
+    }
+
+    /// As [`FoldStream::timed`], with the given clock.
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> FoldStream<S> {
+        self.fold = self.fold.with_clock(clock);
+        self
+    }
+
+    /// The timing so far, when attached.
+    pub fn timing(&self) -> Option<Timing> {
+        self.fold.timing()
     }
 
     /// The completion reassembled so far (a copy).
