@@ -1,0 +1,220 @@
+//! Heap use, counted by a global allocator (per thread, so tests running in
+//! parallel do not disturb each other): no allocation per event in steady
+//! state, bounded memory under hostile input, and peak heap independent of
+//! stream length beyond the completion itself.
+
+#[path = "../benches/synthetic.rs"]
+mod synthetic;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use futures::StreamExt;
+use streamfold::{ChatFold, FoldStreamExt, Limits};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+    static LIVE: Cell<i64> = const { Cell::new(0) };
+    static PEAK: Cell<i64> = const { Cell::new(0) };
+}
+
+fn add(bytes: i64, allocs: u64) {
+    // `try_with`: the allocator also runs while thread locals are torn down.
+    let _ = ALLOCS.try_with(|a| a.set(a.get() + allocs));
+    let _ = LIVE.try_with(|l| {
+        let now = l.get() + bytes;
+        l.set(now);
+        let _ = PEAK.try_with(|p| p.set(p.get().max(now)));
+    });
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments,
+// unchanged; the bookkeeping only touches thread-local counters.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        add(layout.size() as i64, 1);
+        // SAFETY: forwarded as received.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        add(-(layout.size() as i64), 0);
+        // SAFETY: forwarded as received.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        add(new_size as i64 - layout.size() as i64, 1);
+        // SAFETY: forwarded as received.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> u64 {
+    ALLOCS.with(Cell::get)
+}
+
+/// Starts measuring peak live bytes from the current level.
+fn reset_peak() -> i64 {
+    let live = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(live));
+    live
+}
+
+fn peak_since(base: i64) -> i64 {
+    PEAK.with(Cell::get) - base
+}
+
+/// Folds `bytes` in 4 KiB pieces; counts the allocations made after the
+/// first `warm` bytes. Returns (allocations, events after warm-up).
+fn steady_state(bytes: &[u8], warm: usize) -> (u64, u64) {
+    let mut fold = ChatFold::new();
+    let mut events = 0u64;
+    let mut before = None;
+    for (i, piece) in bytes.chunks(4096).enumerate() {
+        if i * 4096 >= warm && before.is_none() {
+            before = Some(allocs());
+            events = 0;
+        }
+        for ev in fold.push(piece) {
+            ev.unwrap();
+            events += 1;
+        }
+    }
+    (allocs() - before.unwrap(), events)
+}
+
+#[test]
+fn the_sync_path_allocates_nothing_per_event_in_steady_state() {
+    for (name, s) in [
+        ("text", synthetic::text_stream(40_000)),
+        ("tool", synthetic::tool_stream(10_000)),
+    ] {
+        let warm = s.bytes.len() / 10;
+        let (n, events) = steady_state(&s.bytes, warm);
+        eprintln!("{name}: {n} allocations over {events} events after warm-up");
+        assert!(events > 5_000, "{name}: {events} events");
+        // Only the completion's own buffers growing (each doubling, a
+        // logarithmic number of times): far below one per hundred events.
+        assert!(
+            n * 100 < events,
+            "{name}: {n} allocations over {events} events"
+        );
+    }
+}
+
+#[test]
+fn the_async_path_allocates_at_most_one_per_event() {
+    let s = synthetic::text_stream(20_000);
+    let pieces: Vec<Result<bytes::Bytes, std::io::Error>> = s
+        .bytes
+        .chunks(4096)
+        .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+        .collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut events = futures::stream::iter(pieces).fold_chat();
+        // Warm up on the first 2,000 events.
+        for _ in 0..2_000 {
+            events.next().await.unwrap().unwrap();
+        }
+        let before = allocs();
+        let mut n = 0u64;
+        while let Some(ev) = events.next().await {
+            ev.unwrap();
+            n += 1;
+        }
+        let made = allocs() - before;
+        eprintln!("async: {made} allocations over {n} events");
+        // One owned string per content delta, plus buffer growth.
+        assert!(made <= n + 8, "{made} allocations over {n} events");
+    });
+}
+
+#[test]
+fn a_24_mib_line_without_a_line_end_stays_within_the_limit() {
+    let limits = Limits {
+        max_event_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    let piece = vec![b'a'; 64 * 1024];
+    let base = reset_peak();
+    let mut fold = ChatFold::with_limits(limits);
+    fold.push(b"data: ").for_each(drop);
+    let mut failed = false;
+    for _ in 0..(24 * 16) {
+        if fold.push(&piece).any(|e| e.is_err()) {
+            failed = true;
+            break;
+        }
+    }
+    assert!(failed);
+    let peak = peak_since(base);
+    eprintln!("peak heap for a 24 MiB line under a 1 MiB limit: {peak} bytes");
+    assert!(peak < 3 << 20, "peak {peak} bytes");
+}
+
+#[test]
+fn a_16_mib_event_under_a_1_mib_limit_and_millions_of_blank_lines_stay_small() {
+    let limits = Limits {
+        max_event_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    let mut big = br#"data: {"choices":[{"index":0,"delta":{"content":""#.to_vec();
+    big.resize(big.len() + (16 << 20), b'x');
+    big.extend_from_slice(b"\"}}]}\n\n");
+    let base = reset_peak();
+    let mut fold = ChatFold::with_limits(limits);
+    let outcome: Vec<bool> = big
+        .chunks(4096)
+        .map(|c| fold.push(c).any(|e| e.is_err()))
+        .collect();
+    assert!(outcome.iter().any(|&failed| failed));
+    let peak = peak_since(base);
+    eprintln!("peak heap for a 16 MiB event under a 1 MiB limit: {peak} bytes");
+    assert!(peak < 3 << 20, "peak {peak} bytes");
+    drop(fold);
+
+    let blanks = vec![b'\n'; 2_000_000];
+    let base = reset_peak();
+    let mut fold = ChatFold::new();
+    for c in blanks.chunks(4096) {
+        fold.push(c).for_each(drop);
+    }
+    let peak = peak_since(base);
+    eprintln!("peak heap over 2,000,000 blank lines: {peak} bytes");
+    assert!(peak < 64 << 10, "peak {peak} bytes");
+}
+
+#[test]
+fn peak_heap_grows_with_the_completion_only() {
+    let mut overheads = Vec::new();
+    for events in [10_000, 40_000] {
+        let s = synthetic::text_stream(events);
+        let base = reset_peak();
+        let mut fold = ChatFold::new();
+        for piece in s.bytes.chunks(4096) {
+            fold.push(piece).for_each(drop);
+        }
+        let completion = fold.finish().unwrap();
+        let content = completion.choices[0].message.content.as_ref().unwrap();
+        let (len, capacity) = (content.len() as i64, content.capacity() as i64);
+        let peak = peak_since(base);
+        // Beyond the content buffer itself (which grows by doubling).
+        let overhead = peak - capacity;
+        eprintln!(
+            "{events} events: peak {peak} bytes, content {len} bytes in {capacity}, overhead {overhead}"
+        );
+        overheads.push(overhead);
+    }
+    assert!(
+        overheads[1] <= overheads[0] + (16 << 10),
+        "overhead beyond the completion grew with the stream: {overheads:?}"
+    );
+}
