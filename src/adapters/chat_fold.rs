@@ -14,6 +14,40 @@ use crate::timing::{Clock, Stopwatch, SystemClock, Timing};
 /// the incremental events each push produced, and finish with the
 /// completion.
 ///
+/// # Merge rules
+///
+/// - A field that is `null` or absent changes nothing.
+/// - Text concatenates: `content`, `refusal`, `function.arguments`, and any
+///   string field the engine does not know (`reasoning`,
+///   `reasoning_content`, …); unknown lists are extended, unknown objects
+///   merged key by key (their `id`, `type`, `name`, `role` and `index` set
+///   once, other scalars take the last value).
+/// - Identities are set once: `role`, tool-call `id`, `type` and
+///   `function.name` take the first non-empty value.
+/// - Choices are keyed by `index` and listed in index order. Tool calls are
+///   keyed by `index` within their choice and listed in index order;
+///   several fragments of one index in one chunk merge in order. A tool-call
+///   delta without `index` continues the call in progress, unless it carries
+///   a different non-empty `id`, which starts the next call; a delta whose
+///   non-empty `id` differs from the one at its index starts a new call after
+///   the existing ones (servers that send every complete call at index 0).
+/// - `finish_reason`: the last non-null value. `logprobs`: the `content` and
+///   `refusal` token lists are extended.
+/// - `usage`: the last non-null value (a later `usage: null` does not erase
+///   it).
+/// - `id`, `model`, `created`, `service_tier`: the first non-empty value;
+///   `system_fingerprint`: the last non-null one. Chunks whose `object` is
+///   present and not `chat.completion.chunk` (Azure's prompt-filter chunk)
+///   do not set these.
+/// - `obfuscation` padding is dropped; other unknown chunk- and choice-level
+///   fields keep their last non-null value (each chunk's value is also an
+///   event).
+///
+/// The stream's end: `data: [DONE]` (exactly) completes it and what follows
+/// is ignored with a [`Warning`](crate::Warning); without it, a stream in
+/// which every choice has a finish reason is complete too
+/// ([`Verdict::FinishedWithoutDone`]), anything else is truncated.
+///
 /// # Examples
 ///
 /// ```
