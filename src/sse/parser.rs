@@ -355,12 +355,26 @@ impl Parser {
             }
             self.after_cr = false;
         }
+        if self.line == Line::Value(Field::Data)
+            && *pos < buf.len()
+            && line_end(&buf[*pos..]).is_none()
+        {
+            // Inside a data value and no line end in sight (a long event
+            // arriving in pieces): all of it is data.
+            let (s, e) = (*pos, buf.len());
+            let before = self.data.len();
+            self.check_event(before + (e - s), self.offset + s as u64, before)?;
+            append(&mut self.data, &buf[s..e]);
+            self.data_fresh = false;
+            *pos = e;
+            return Ok(None);
+        }
         while *pos < buf.len() {
             if let Some(step) = self.fast_event(buf, pos) {
                 return Ok(Some(step));
             }
             let rest = &buf[*pos..];
-            let (len, eol) = match memchr2(b'\n', b'\r', rest) {
+            let (len, eol) = match line_end(rest) {
                 Some(i) if rest[i] == b'\r' => match rest.get(i + 1) {
                     Some(b'\n') => (i, Some(2)),
                     Some(_) => (i, Some(1)),
@@ -405,7 +419,7 @@ impl Parser {
         }
         let rest = buf.get(*pos..)?;
         let value = rest.strip_prefix(b"data:")?;
-        let end = memchr2(b'\n', b'\r', value)?;
+        let end = line_end(value)?;
         // The data line's end, then the blank line's, both decided in `buf`
         // (a CR as the last byte could still be followed by an LF).
         let eol = |at: usize| -> Option<usize> {
@@ -621,7 +635,7 @@ impl Parser {
                     if let Some((bs, be)) = self.borrowed.take() {
                         self.data.extend_from_slice(&buf[bs..be]);
                     }
-                    self.data.extend_from_slice(&buf[s..e]);
+                    append(&mut self.data, &buf[s..e]);
                 }
                 self.data_fresh = false;
             }
@@ -734,6 +748,26 @@ impl Parser {
             index,
             lines: &self.lines,
         }
+    }
+}
+
+/// The first CR or LF: a plain loop for the short slices of byte-by-byte
+/// feeding (where a call into `memchr` costs more than the search).
+#[inline(always)]
+fn line_end(bytes: &[u8]) -> Option<usize> {
+    if bytes.len() < 16 {
+        return bytes.iter().position(|&b| b == b'\n' || b == b'\r');
+    }
+    memchr2(b'\n', b'\r', bytes)
+}
+
+/// `extend_from_slice`, without a call to `memcpy` for a few bytes.
+#[inline(always)]
+fn append(buf: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.len() < 8 {
+        buf.extend(bytes.iter().copied());
+    } else {
+        buf.extend_from_slice(bytes);
     }
 }
 
