@@ -20,8 +20,23 @@
 //! `STREAMFOLD_BENCH_EVENTS` and `STREAMFOLD_BENCH_BIG_BYTES` shrink the
 //! synthetic workloads for a quick run.
 //!
-//! To add an entry to a group, build it beside the peers' `bench_function`
-//! calls and check it against the same `Expect` (see `Expect::check_parts`).
+//! To add an entry, put one more `bench_function` beside `add_peers` in each
+//! group function, feeding every stream of the workload and checking it
+//! against the same expectation, e.g. for `text_stream`:
+//!
+//! ```text
+//! group.bench_function(plain("streamfold"), |b| {
+//!     b.iter(|| {
+//!         for s in &workload.streams {
+//!             let done = /* fold black_box(&s.bytes[..]).chunks(READ) */;
+//!             s.expect.check_parts(content, tool_arguments, finish_reason, total_tokens);
+//!         }
+//!     })
+//! });
+//! ```
+//!
+//! (in `big_event`, inside its loop over read sizes, with
+//! `BenchmarkId::new("streamfold", label)` and `read`).
 
 use std::hint::black_box;
 use std::ops::Range;
@@ -176,7 +191,7 @@ impl Workload {
     fn verify(&self, read: usize, skip: &[&str]) -> Vec<(usize, String)> {
         let mut failures = Vec::new();
         for (i, s) in self.streams.iter().enumerate() {
-            for (name, peer) in peers::COMPETITORS {
+            for (name, peer) in entries() {
                 if skip.contains(&name) {
                     continue;
                 }
@@ -218,6 +233,44 @@ fn env_usize(name: &str, default: usize) -> usize {
 // ---------------------------------------------------------------------------
 // The peers, added to a group
 
+/// streamfold, as a user runs it: the sync facade fed each read, every
+/// event taken (and looked at), then the final completion.
+fn streamfold_fold(chunks: std::slice::Chunks<'_, u8>) -> Result<Folded, String> {
+    let mut fold = streamfold::ChatFold::new();
+    for read in chunks {
+        for event in fold.push(read) {
+            black_box(event.map_err(|e| e.to_string())?);
+        }
+    }
+    let events = fold.sse_events() as usize;
+    let completion = fold.finish().map_err(|e| e.to_string())?;
+    let choice = completion.choices.into_iter().find(|c| c.index == 0);
+    let (content, tool_arguments, finish_reason) = match choice {
+        Some(c) => (
+            c.message.content.unwrap_or_default(),
+            c.message
+                .tool_calls
+                .into_iter()
+                .map(|t| t.function.arguments)
+                .collect(),
+            c.finish_reason,
+        ),
+        None => Default::default(),
+    };
+    Ok(Folded {
+        content,
+        tool_arguments,
+        finish_reason,
+        total_tokens: completion.usage.and_then(|u| u.total_tokens),
+        events,
+    })
+}
+
+/// streamfold, then the competitors.
+fn entries() -> impl Iterator<Item = (&'static str, peers::Peer)> {
+    std::iter::once(("streamfold", streamfold_fold as peers::Peer)).chain(peers::COMPETITORS)
+}
+
 /// Adds every competitor (except those in `skip`) and both floors to `group`,
 /// each fed `workload` in reads of `read` bytes, named by `id(peer name)`.
 fn add_peers(
@@ -227,7 +280,7 @@ fn add_peers(
     id: impl Fn(&str) -> BenchmarkId,
     skip: &[&str],
 ) {
-    for (name, peer) in peers::COMPETITORS {
+    for (name, peer) in entries() {
         if skip.contains(&name) {
             continue;
         }
@@ -259,15 +312,16 @@ fn add_peers(
     });
 }
 
-/// Slow competitors take a few hundred ms per iteration here: flat sampling
-/// with the minimum of 10 samples keeps a group to well under a minute.
+/// The slowest competitor takes about 0.4 s per iteration on the synthetic
+/// streams: flat sampling with criterion's minimum of 10 samples and 5 s of
+/// measurement keeps the whole run to about 4 minutes on 2 cores.
 fn configure(group: &mut BenchmarkGroup<'_, WallTime>, bytes: u64) {
     group
         .throughput(Throughput::Bytes(bytes))
         .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3));
+        .measurement_time(Duration::from_secs(5));
 }
 
 fn check_verified(group: &str, workload: &Workload, read: usize, skip: &[&str]) {
@@ -281,6 +335,13 @@ fn check_verified(group: &str, workload: &Workload, read: usize, skip: &[&str]) 
 // Groups
 
 fn text_stream(c: &mut Criterion) {
+    if !cfg!(target_feature = "avx2") {
+        // simd-json and memchr detect AVX2 at run time; sonic-rs does not.
+        println!(
+            "note: built without the avx2 target feature: sonic-rs runs its portable \
+             fallback (RUSTFLAGS='-C target-cpu=native' gives it SIMD)"
+        );
+    }
     let events = env_usize("STREAMFOLD_BENCH_EVENTS", TEXT_EVENTS);
     let workload = Workload {
         streams: vec![Stream::synthetic(

@@ -306,6 +306,11 @@ impl ChatFold {
         self.sse.retry_ms()
     }
 
+    /// SSE events dispatched so far (`[DONE]` and ignored events included).
+    pub fn sse_events(&self) -> u64 {
+        self.sse.events_dispatched()
+    }
+
     /// Bytes pushed so far.
     pub fn offset(&self) -> u64 {
         self.sse.offset()
