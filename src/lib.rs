@@ -128,6 +128,7 @@ mod fold;
 mod json;
 mod limits;
 mod protocol;
+mod simd;
 pub mod sse;
 pub mod timing;
 

@@ -109,8 +109,12 @@ impl Fold {
             }
             if let Some(t) = chunk.system_fingerprint {
                 let s = self.system_fingerprint.get_or_insert_with(String::new);
-                s.clear();
-                t.get(data).append_to(s);
+                let v = t.get(data);
+                // Usually the same on every chunk: copy only a change.
+                if v.is_escaped() || s != v.raw() {
+                    s.clear();
+                    v.append_to(s);
+                }
             }
         }
         for ch in &chunk.choices {
@@ -200,7 +204,11 @@ impl Fold {
                 a.get(data).append_to(args);
             }
         }
-        for e in &chunk.delta_extras[ch.delta_extras.clone()] {
+        for e in chunk
+            .delta_extras
+            .get(ch.delta_extras.clone())
+            .unwrap_or_default()
+        {
             self.delta_extra(slot, e, data);
         }
         if let Some(lp) = &ch.logprobs {

@@ -111,6 +111,18 @@ impl<'a> JsonStr<'a> {
         JsonStr { raw, escaped }
     }
 
+    /// The text between the quotes, escapes undecoded.
+    #[inline(always)]
+    pub fn raw(self) -> &'a str {
+        self.raw
+    }
+
+    /// Whether the raw text holds backslash escapes.
+    #[inline(always)]
+    pub fn is_escaped(self) -> bool {
+        self.escaped
+    }
+
     /// True for `""`. (An escaped string is never empty once decoded.)
     #[inline]
     pub fn is_empty(&self) -> bool {
@@ -151,14 +163,16 @@ const HI: u64 = 0x8080_8080_8080_8080;
 /// Position of the first byte at or after `i` that is `"`, `\` or a control
 /// character (below 0x20), or `bytes.len()` if none.
 ///
-/// Sixteen bytes at a time with SSE2 (part of every x86-64 CPU; the
-/// intrinsics used take no pointers, so they are safe to call), then eight
-/// at a time (SWAR), then byte by byte for the tail.
+/// Sixteen bytes at a time with SSE2 on x86-64 ([`crate::simd`]), then
+/// eight at a time (SWAR), then byte by byte for the tail.
 #[inline(always)]
 pub fn find_string_special(bytes: &[u8], mut i: usize) -> usize {
     #[cfg(target_arch = "x86_64")]
-    while let Some(chunk) = bytes.get(i..i + 16) {
-        if let Some(hit) = sse2::special16(chunk) {
+    while let Some(chunk) = bytes
+        .get(i..i + 16)
+        .and_then(|c| <&[u8; 16]>::try_from(c).ok())
+    {
+        if let Some(hit) = crate::simd::string_special16(chunk) {
             return i + hit;
         }
         i += 16;
@@ -193,37 +207,6 @@ fn special8(word: &[u8]) -> Option<usize> {
         (q.wrapping_sub(LO) & !q) | (s.wrapping_sub(LO) & !s) | (w.wrapping_sub(LO * 0x20) & !w);
     let hits = hits & HI;
     (hits != 0).then(|| (hits.trailing_zeros() / 8) as usize)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)]
-mod sse2 {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-        _mm_set_epi64x,
-    };
-
-    /// The first special byte of a 16-byte chunk.
-    #[inline(always)]
-    pub fn special16(chunk: &[u8]) -> Option<usize> {
-        unsafe { special16_sse2(chunk) }
-    }
-
-    #[target_feature(enable = "sse2")]
-    fn special16_sse2(chunk: &[u8]) -> Option<usize> {
-        let mut lo = [0u8; 8];
-        let mut hi = [0u8; 8];
-        lo.copy_from_slice(&chunk[..8]);
-        hi.copy_from_slice(&chunk[8..16]);
-        let v = _mm_set_epi64x(i64::from_le_bytes(hi), i64::from_le_bytes(lo));
-        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-        // Unsigned `v <= 0x1F` is `max(v, 0x1F) == 0x1F`.
-        let limit = _mm_set1_epi8(0x1F);
-        let control = _mm_cmpeq_epi8(_mm_max_epu8(v, limit), limit);
-        let mask = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control));
-        (mask != 0).then(|| mask.trailing_zeros() as usize)
-    }
 }
 
 /// Decodes the escapes of validated string contents into `out`.

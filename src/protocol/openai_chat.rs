@@ -317,42 +317,50 @@ impl Decoder {
             if sc.ws() != b'{' {
                 return sc.shape(sc.pos(), "choices[]", "an object");
             }
-            let choice = self.choice(sc)?;
-            self.chunk.choices.push(choice);
+            self.choice(sc)?;
         }
         Ok(())
     }
 
-    fn choice(&mut self, sc: &mut Cur<'_>) -> Result<Choice> {
-        let mut ch = Choice {
+    /// Decodes one choice into a new entry of `chunk.choices` (built in
+    /// place: the entry is large).
+    fn choice(&mut self, sc: &mut Cur<'_>) -> Result<()> {
+        let c = &mut self.chunk;
+        let i = c.choices.len();
+        c.choices.push(Choice {
             pos: sc.pos(),
-            tool_calls: self.chunk.tool_calls.len()..self.chunk.tool_calls.len(),
-            delta_extras: self.chunk.delta_extras.len()..self.chunk.delta_extras.len(),
-            extras: self.chunk.choice_extras.len()..self.chunk.choice_extras.len(),
+            tool_calls: c.tool_calls.len()..c.tool_calls.len(),
+            delta_extras: c.delta_extras.len()..c.delta_extras.len(),
+            extras: c.choice_extras.len()..c.choice_extras.len(),
             ..Choice::default()
-        };
+        });
         sc.object()?;
         members!(sc;
-                0 5 b"delta" => self.delta(sc, &mut ch)?,
-                1 13 b"finish_reason" => ch.finish_reason = opt_text(sc, "finish_reason")?,
+                0 5 b"delta" => self.delta(sc, i)?,
+                1 13 b"finish_reason" => {
+                    self.chunk.choices[i].finish_reason = opt_text(sc, "finish_reason")?
+                },
                 2 5 b"index" => {
-                    if let Some(i) = self.opt_index(sc, "choices[].index")? {
-                        ch.index = i;
+                    if let Some(index) = self.opt_index(sc, "choices[].index")? {
+                        self.chunk.choices[i].index = index;
                     }
                 },
-                3 8 b"logprobs" => ch.logprobs = logprobs(sc)?,
+                3 8 b"logprobs" => self.chunk.choices[i].logprobs = logprobs(sc)?,
                 4 11 b"obfuscation" => {
                     sc.skip_value()?;
                 },
                 _ key => push_extra(sc, key, &mut self.chunk.choice_extras)?,
         );
-        ch.tool_calls.end = self.chunk.tool_calls.len();
-        ch.delta_extras.end = self.chunk.delta_extras.len();
-        ch.extras.end = self.chunk.choice_extras.len();
-        Ok(ch)
+        let c = &mut self.chunk;
+        let ch = &mut c.choices[i];
+        ch.tool_calls.end = c.tool_calls.len();
+        ch.delta_extras.end = c.delta_extras.len();
+        ch.extras.end = c.choice_extras.len();
+        Ok(())
     }
 
-    fn delta(&mut self, sc: &mut Cur<'_>, ch: &mut Choice) -> Result<()> {
+    /// The `delta` of choice `i`.
+    fn delta(&mut self, sc: &mut Cur<'_>, i: usize) -> Result<()> {
         match sc.ws() {
             b'{' => sc.object()?,
             b'n' => {
@@ -362,10 +370,12 @@ impl Decoder {
             _ => return sc.shape(sc.pos(), "choices[].delta", OBJECT_OR_NULL),
         }
         members!(sc;
-                0 7 b"content" => ch.content = opt_text(sc, "delta.content")?,
-                1 13 b"function_call" => ch.function_call = function_call(sc)?,
-                2 7 b"refusal" => ch.refusal = opt_text(sc, "delta.refusal")?,
-                3 4 b"role" => ch.role = opt_text(sc, "delta.role")?,
+                0 7 b"content" => self.chunk.choices[i].content = opt_text(sc, "delta.content")?,
+                1 13 b"function_call" => {
+                    self.chunk.choices[i].function_call = function_call(sc)?
+                },
+                2 7 b"refusal" => self.chunk.choices[i].refusal = opt_text(sc, "delta.refusal")?,
+                3 4 b"role" => self.chunk.choices[i].role = opt_text(sc, "delta.role")?,
                 4 10 b"tool_calls" => self.tool_calls(sc)?,
                 _ key => push_extra(sc, key, &mut self.chunk.delta_extras)?,
         );

@@ -303,10 +303,13 @@ impl Parser {
     }
 
     fn clear_block(&mut self) {
-        // Keep the larger allocation of the two data buffers for the next event.
-        let mut text = std::mem::take(&mut self.data_text).into_bytes();
-        if text.capacity() > self.data.capacity() {
-            std::mem::swap(&mut text, &mut self.data);
+        if self.data_text.capacity() != 0 {
+            // The data was assembled (or repaired): keep the larger of the
+            // two buffers for the next event.
+            let mut text = std::mem::take(&mut self.data_text).into_bytes();
+            if text.capacity() > self.data.capacity() {
+                std::mem::swap(&mut text, &mut self.data);
+            }
         }
         self.data.clear();
         self.borrowed = None;
@@ -714,9 +717,9 @@ impl Parser {
             push_lossy(&mut self.type_text, &self.event_type);
         }
         let data: &'s str = match self.borrowed {
-            Some((s, e)) => match std::str::from_utf8(&buf[s..e]) {
-                Ok(text) => text,
-                Err(_) => {
+            Some((s, e)) => match utf8(&buf[s..e]) {
+                Some(text) => text,
+                None => {
                     self.data_text.clear();
                     push_lossy(&mut self.data_text, &buf[s..e]);
                     &self.data_text
@@ -749,6 +752,12 @@ impl Parser {
             lines: &self.lines,
         }
     }
+}
+
+/// `bytes` as UTF-8, when valid (ASCII checked first, the common case).
+#[inline]
+fn utf8(bytes: &[u8]) -> Option<&str> {
+    crate::simd::ascii_str(bytes).or_else(|| std::str::from_utf8(bytes).ok())
 }
 
 /// The first CR or LF: a plain loop for the short slices of byte-by-byte
