@@ -86,17 +86,37 @@ pub struct Event<'a> {
     pub index: u64,
     /// (position in `data`, stream offset) where each data line starts.
     lines: &'a [(usize, u64)],
+    /// Where invalid UTF-8 was replaced: (position in `data`, position in
+    /// the original bytes), at the start and after the end of each U+FFFD.
+    repairs: &'a [(usize, usize)],
 }
 
 impl Event<'_> {
-    /// The absolute stream offset of byte `pos` of [`Event::data`].
-    ///
-    /// Exact unless invalid UTF-8 was replaced before `pos`.
+    /// The absolute stream offset of byte `pos` of [`Event::data`] (a
+    /// position inside a replacement character maps to the invalid bytes it
+    /// replaced).
     pub fn stream_offset(&self, pos: usize) -> u64 {
+        let pos = self.original_position(pos);
         let i = self.lines.partition_point(|&(p, _)| p <= pos);
         match i.checked_sub(1).and_then(|i| self.lines.get(i)) {
             Some(&(p, off)) => off + (pos - p) as u64,
             None => 0,
+        }
+    }
+}
+
+impl Event<'_> {
+    /// Maps a position in the (repaired) data to the original data bytes.
+    fn original_position(&self, pos: usize) -> usize {
+        let i = self.repairs.partition_point(|&(r, _)| r <= pos);
+        match i
+            .checked_sub(1)
+            .and_then(|i| self.repairs.get(i).map(|&p| (i, p)))
+        {
+            None => pos,
+            // Inside a replacement character: where the invalid bytes begin.
+            Some((i, (_, orig))) if i % 2 == 0 => orig,
+            Some((_, (rep, orig))) => orig + (pos - rep),
         }
     }
 }
@@ -166,6 +186,8 @@ pub struct Parser {
     /// The current data line's value began in the current segment.
     data_fresh: bool,
     lines: Vec<(usize, u64)>,
+    /// Where the dispatched event's data was repaired (see [`Event`]).
+    repairs: Vec<(usize, usize)>,
     /// Value of an `event`, `id` or `retry` line being read.
     value: Vec<u8>,
     event_type: Vec<u8>,
@@ -226,6 +248,7 @@ impl Parser {
             data_lines: 0,
             data_fresh: false,
             lines: Vec::new(),
+            repairs: Vec::new(),
             value: Vec::new(),
             event_type: Vec::new(),
             type_text: String::new(),
@@ -315,6 +338,7 @@ impl Parser {
         self.borrowed = None;
         self.data_lines = 0;
         self.lines.clear();
+        self.repairs.clear();
         self.event_type.clear();
         self.dispatched = false;
     }
@@ -721,7 +745,7 @@ impl Parser {
                 Some(text) => text,
                 None => {
                     self.data_text.clear();
-                    push_lossy(&mut self.data_text, &buf[s..e]);
+                    repair(&mut self.data_text, &buf[s..e], &mut self.repairs);
                     &self.data_text
                 }
             },
@@ -732,7 +756,7 @@ impl Parser {
                     Err(e) => {
                         let bytes = e.into_bytes();
                         let mut text = String::with_capacity(bytes.len());
-                        push_lossy(&mut text, &bytes);
+                        repair(&mut text, &bytes, &mut self.repairs);
                         self.data = bytes;
                         text
                     }
@@ -750,6 +774,7 @@ impl Parser {
             id: &self.last_event_id,
             index,
             lines: &self.lines,
+            repairs: &self.repairs,
         }
     }
 }
@@ -777,6 +802,22 @@ fn append(buf: &mut Vec<u8>, bytes: &[u8]) {
         buf.extend(bytes.iter().copied());
     } else {
         buf.extend_from_slice(bytes);
+    }
+}
+
+/// As [`push_lossy`], recording where replacements were made: (position in
+/// `out`, position in `bytes`) at the start and after the end of each.
+fn repair(out: &mut String, bytes: &[u8], at: &mut Vec<(usize, usize)>) {
+    let mut orig = 0;
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        orig += chunk.valid().len();
+        if !chunk.invalid().is_empty() {
+            at.push((out.len(), orig));
+            out.push('\u{FFFD}');
+            orig += chunk.invalid().len();
+            at.push((out.len(), orig));
+        }
     }
 }
 
