@@ -311,7 +311,8 @@ impl ChatFold {
         self.sse.events_dispatched()
     }
 
-    /// Bytes pushed so far.
+    /// Bytes consumed so far: all the bytes pushed, unless the stream failed
+    /// (then up to the failure) or the SSE layer failed after `[DONE]`.
     pub fn offset(&self) -> u64 {
         self.sse.offset()
     }

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Writes the seed corpora of the fuzz targets into fuzz/corpus/<target>/
+# (git-ignored) from the project's test data and hand-made snippets. Safe to
+# rerun: seeds are overwritten, files the fuzzer added are kept.
+#
+# sse_split and fold_split inputs start with a 16-byte header (see
+# tests/oracle/targets.rs): byte 0 flags (1: small limits, 2: also byte by
+# byte), bytes 1-8 four cut offsets (u16 LE), bytes 9-15 limits.
+set -euo pipefail
+cd "$(dirname "$0")"
+data=../tests/data
+corpus=corpus
+
+mkdir -p "$corpus"/{sse_split,fold_split,structured,json_differential}
+
+# Header: default limits, cuts at 0 (so the cut feed is the whole input).
+plain_header() { printf '\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'; }
+# Header: byte by byte too; cuts at 1, 7, 64, 300.
+split_header() { printf '\x02\x01\x00\x07\x00\x40\x00\x2c\x01\x00\x00\x00\x00\x00\x00\x00'; }
+# Header: small limits (event 48 bytes, line 16 bytes, 2 choices, 2 tool
+# calls, depth 6, max index 255); cuts at 5, 9, 33, 80.
+limit_header() { printf '\x01\x05\x00\x09\x00\x21\x00\x50\x00\x30\x00\x10\x02\x02\x06\xff'; }
+
+# Hand-made SSE snippets: line ends, BOMs, comments, fields, limits, [DONE].
+snippets=(
+  'data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\ndata: [DONE]\n\n'
+  'data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\r\n\r\ndata:{"choices":[{"index":0,"delta":{"content":"b"},"finish_reason":"stop"}]}\r\r'
+  '\xef\xbb\xbfdata: x\n\n'
+  '\xef\xbbdata: x\n\n'
+  ': comment\nevent: ping\ndata: {}\n\nid: 7\nretry: 3000\ndata: a\ndata: b\n\n'
+  'data\n\ndata:\n\ndata: \n\n   \n'
+  'id: a\x00b\ndata: x\n\nretry: 12x\nretry: 99999999999999999999999\n\n'
+  'event: error\ndata: {"error":{"message":"boom","type":"server_error","code":500}}\n\n'
+  'data: {"error":{"message":"rate limited","code":"429"}}\n\n'
+  'data: [DONE]x\n\ndata: [DONE]\n\ndata: {"choices":[{"index":0,"delta":{"content":"late"}}]}\n\n'
+  'data: {"choices":[{"index":4000000000,"delta":{"tool_calls":[{"index":4294967295,"id":"c1","function":{"name":"f","arguments":"{\\"a\\":"}}]}}]}\n\n'
+  'data: {"choices":[{"index":2147483647,"delta":{"content":"\\ud83d\\ude00 \\u00e9"}}]}\n\n'
+  'data: {"choices":[{"index":"0","delta":{}}]}\n\n'
+  'data: {"choices":[{"index":0,"delta":{"content":"\xc3\x28 bad utf8"}}]}\n\n'
+  'data: {"choices":[{"index":0,"delta":{"reasoning_content":"think","tool_calls":[{"id":"a","function":{"arguments":"1"}},{"id":"b","function":{"arguments":"2"}}]},"logprobs":{"content":[{"token":"x","logprob":-0.5}]}}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}\n\n'
+  'data: {"choices":[{"index":0,"delta":{"content":"cut'
+  ':only a comment'
+  'data: {"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"stop"}]}\n\n'
+)
+
+i=0
+for s in "${snippets[@]}"; do
+  for target in sse_split fold_split; do
+    { plain_header; printf '%b' "$s"; } >"$corpus/$target/snippet-$i"
+    { split_header; printf '%b' "$s"; } >"$corpus/$target/snippet-$i-split"
+    { limit_header; printf '%b' "$s"; } >"$corpus/$target/snippet-$i-limits"
+  done
+  printf '%b' "$s" >"$corpus/structured/snippet-$i"
+  i=$((i + 1))
+done
+
+# Recorded streams, whole (fold_split also as tapes for the generator).
+for f in "$data"/corpus/openai-chat/*.sse "$data"/corpus/openai-chat-sdk-rejects/*.sse "$data"/openai-gpt-4o-saturn.sse; do
+  name=$(basename "$f" .sse)
+  for target in sse_split fold_split; do
+    { plain_header; cat "$f"; } >"$corpus/$target/$name"
+  done
+  head -c 4096 "$f" >"$corpus/structured/$name"
+  # The first few distinct payloads, one per file, for the JSON differential.
+  n=0
+  while IFS= read -r line && [ $n -lt 6 ]; do
+    printf '%s' "${line#data: }" >"$corpus/json_differential/$name-$n"
+    n=$((n + 1))
+  done < <(grep '^data: ' "$f" | sort -u | head -n 6)
+done
+
+# Hand-made JSON payloads: escapes, surrogates, numbers, nesting, garbage.
+payloads=(
+  '{"choices":[{"index":0,"delta":{"content":"\\"\\\\\\/\\b\\f\\n\\r\\t\\u0000\\u00e9\\ud83d\\ude00"}}]}'
+  '{"choices":[{"index":0,"delta":{"content":"\\ud800"}}]}'
+  '{"choices":[{"index":0,"delta":{"content":"\\udc00\\ud800"}}]}'
+  '{"a":[1,-0,0.5,1e10,-1E-7,1.0e+2,18446744073709551616,123456789012345678901234567890]}'
+  '{"a":01}'
+  '{"a":1.}'
+  '{"a":-}'
+  '{"a":[1,]}'
+  '{"a":1,}'
+  '{"a" 1}'
+  '{"a":"\x01"}'
+  '{"a":"\\x"}'
+  '{"a":"\\u12"}'
+  '{"a":tru}'
+  '{"a":nul}'
+  '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]'
+  '{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{}}}}}}}}}'
+  '{} {}'
+  '{}x'
+  '"just a string"'
+  '42'
+  'null'
+  '[DONE]'
+  ' [DONE]'
+  '   '
+  '{"error":{"message":"m","type":"t","code":1}}'
+  '{"object":"error","message":"m"}'
+  '{"choices":[{"index":0,"delta":{"content":"x"}}],"choices":null}'
+)
+i=0
+for p in "${payloads[@]}"; do
+  printf '%b' "$p" >"$corpus/json_differential/handmade-$i"
+  i=$((i + 1))
+done
+
+# The SSE conformance vectors' inputs, when python3 is there to read them.
+if command -v python3 >/dev/null; then
+  python3 - "$data/sse-vectors/vectors.json" "$corpus" <<'PY'
+import base64, json, sys
+vectors, corpus = sys.argv[1], sys.argv[2]
+header = bytes(16)
+for i, case in enumerate(json.load(open(vectors))):
+    if "input" in case:
+        raw = case["input"].encode()
+    else:
+        raw = base64.b64decode(case["input_b64"])
+    for target in ("sse_split", "fold_split"):
+        with open(f"{corpus}/{target}/vector-{i}", "wb") as f:
+            f.write(header + raw)
+PY
+fi
+
+for t in sse_split fold_split structured json_differential; do
+  printf '%-18s %4d seeds\n' "$t" "$(find "$corpus/$t" -type f | wc -l)"
+done

@@ -1,0 +1,138 @@
+//! The body of each fuzz target, on raw fuzzer bytes: `fuzz/fuzz_targets/*`
+//! call these, and the property tests run the saved regression inputs
+//! (`fuzz/regressions/<target>/`) through them on stable.
+//!
+//! `sse_split` and `fold_split` read a 16-byte header before the stream:
+//! byte 0 holds flags (bit 0: small limits; bit 1: also feed one byte at a
+//! time), bytes 1–8 four cut offsets (u16, little-endian, taken modulo the
+//! stream length + 1), bytes 9–15 the small limits. `fuzz/seed.sh` writes
+//! seeds with a zero header.
+
+use streamfold::Limits;
+
+use super::check::{adapter, fold_invariants, lengths};
+use super::{assert_matches_naive, cut_at, sse_record};
+use crate::support::fold_with;
+
+/// Length of the control header of `sse_split` and `fold_split` inputs.
+pub const HEADER: usize = 16;
+
+struct Header {
+    small_limits: bool,
+    bytewise: bool,
+    offsets: Vec<usize>,
+    limits: [u8; 7],
+}
+
+fn header(data: &[u8]) -> Option<(Header, &[u8])> {
+    if data.len() < HEADER {
+        return None;
+    }
+    let (h, rest) = data.split_at(HEADER);
+    let offsets = h[1..9]
+        .chunks(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]) as usize)
+        .collect();
+    let mut limits = [0; 7];
+    limits.copy_from_slice(&h[9..16]);
+    Some((
+        Header {
+            small_limits: h[0] & 1 != 0,
+            bytewise: h[0] & 2 != 0,
+            offsets,
+            limits,
+        },
+        rest,
+    ))
+}
+
+/// SSE layer: the same items, error and end whole, cut at four offsets
+/// and (flag) one byte at a time; with default limits, the same as the naive
+/// spec parser.
+pub fn sse_split(data: &[u8]) {
+    let Some((h, input)) = header(data) else {
+        return;
+    };
+    let (event, line) = if h.small_limits {
+        (h.limits[0] as usize, h.limits[1] as usize)
+    } else {
+        (usize::MAX, usize::MAX)
+    };
+    let whole = sse_record([input], event, line);
+    let cut = sse_record(cut_at(input, &h.offsets), event, line);
+    assert_eq!(cut, whole, "cut at {:?} vs whole", h.offsets);
+    if h.bytewise {
+        let bytewise = sse_record(input.chunks(1), event, line);
+        assert_eq!(bytewise, whole, "one byte at a time vs whole");
+    }
+    if !h.small_limits {
+        assert_matches_naive(input, &whole);
+    }
+}
+
+/// The limits a `fold_split` header asks for.
+fn fold_limits(h: &Header) -> Limits {
+    if !h.small_limits {
+        return Limits::default();
+    }
+    let l = h.limits;
+    Limits {
+        max_event_bytes: u16::from_le_bytes([l[0], l[1]]) as usize,
+        max_line_bytes: l[2] as usize,
+        max_choices: (l[3] % 8) as usize,
+        max_tool_calls: (l[4] % 8) as usize,
+        max_depth: (l[5] % 32) as usize,
+        max_index: match l[6] {
+            255 => u32::MAX,
+            254 => u32::MAX - 1,
+            n => n as u32,
+        },
+    }
+}
+
+/// The pipeline: the same outcome (every event, the error with its kind,
+/// offset and event index, the completion or partial completion) whole and
+/// cut at four offsets (and, flag, one byte at a time); the fold's
+/// invariants on it, and the facade's own (see [`adapter`]).
+pub fn fold_split(data: &[u8]) {
+    let Some((h, input)) = header(data) else {
+        return;
+    };
+    let limits = fold_limits(&h);
+    let whole = fold_with(input, &[input.len()], limits);
+    let cut = fold_with(input, &lengths(input.len(), &h.offsets), limits);
+    assert!(
+        cut == whole,
+        "cut at {:?}:\n{cut:#?}\nvs whole:\n{whole:#?}",
+        h.offsets
+    );
+    if h.bytewise {
+        let bytewise = fold_with(input, &vec![1; input.len()], limits);
+        assert!(
+            bytewise == whole,
+            "one byte at a time:\n{bytewise:#?}\nvs whole:\n{whole:#?}"
+        );
+    }
+    fold_invariants(&whole);
+    adapter(input, &lengths(input.len(), &h.offsets), limits);
+}
+
+/// Structure-aware: four cut offsets, then a generated stream
+/// ([`super::gen::stream`]) checked by [`super::check::structured`].
+pub fn structured(data: &[u8]) {
+    let mut u = arbitrary::Unstructured::new(data);
+    let Ok(offsets) = u.arbitrary::<[u16; 4]>() else {
+        return;
+    };
+    let Ok(stream) = super::gen::stream(&mut u) else {
+        return;
+    };
+    let offsets: Vec<usize> = offsets.iter().map(|&o| o as usize).collect();
+    super::check::structured(&stream, &offsets);
+}
+
+/// The whole input as the data of one event: see
+/// [`super::json_differential`].
+pub fn json_differential(data: &[u8]) {
+    super::json_differential(data);
+}
