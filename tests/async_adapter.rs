@@ -6,18 +6,14 @@ mod support;
 use bytes::Bytes;
 use futures::StreamExt;
 use streamfold::{ErrorKind, Event, FoldStreamExt, Limits, Verdict};
-use support::{data_dir, fold, random_cuts, Rng};
+use support::{data_dir, fold, random_cuts, sse_files, Rng};
 use tokio_stream::wrappers::ReceiverStream;
 
 fn corpus_streams() -> Vec<Vec<u8>> {
-    let dir = data_dir().join("corpus/openai-chat");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sse"))
-        .collect();
-    paths.sort();
-    paths.iter().map(|p| std::fs::read(p).unwrap()).collect()
+    sse_files(&data_dir().join("corpus/openai-chat"))
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect()
 }
 
 async fn collect<S>(stream: S) -> (Vec<Event<'static>>, Option<String>, streamfold::Completion)

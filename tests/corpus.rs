@@ -9,11 +9,11 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{json, Value as Json};
 use streamfold::{Event, Limits, Verdict};
-use support::{data_root, fold, fold_with, Outcome};
+use support::{data_root, fold, fold_with, sse_files, Outcome};
 
 /// The message fields the SDK declares; any other is an extension field.
 const SDK_MESSAGE_FIELDS: [&str; 8] = [
@@ -26,16 +26,6 @@ const SDK_MESSAGE_FIELDS: [&str; 8] = [
     "role",
     "tool_calls",
 ];
-
-fn streams(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sse"))
-        .collect();
-    out.sort();
-    out
-}
 
 /// Drops nulls (at any depth) so that null equals absent.
 fn strip_nulls(v: &Json) -> Json {
@@ -393,7 +383,7 @@ fn check_stream(sse: &Path, oracle: &str) -> Outcome {
 #[test]
 fn every_recorded_stream_matches_the_sdk() {
     let dir = data_root().join("corpus/openai-chat");
-    let all = streams(&dir);
+    let all = sse_files(&dir);
     assert!(!all.is_empty(), "no streams in {}", dir.display());
     for sse in &all {
         check_stream(sse, "expected.json");
@@ -404,7 +394,7 @@ fn every_recorded_stream_matches_the_sdk() {
 #[test]
 fn streams_the_sdk_refuses_to_finish_fold_without_error() {
     let dir = data_root().join("corpus/openai-chat-sdk-rejects");
-    let all = streams(&dir);
+    let all = sse_files(&dir);
     assert!(!all.is_empty(), "no streams in {}", dir.display());
     for sse in &all {
         let out = check_stream(sse, "snapshot.json");

@@ -16,7 +16,6 @@ mod support;
 mod chat_stream;
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,7 +27,7 @@ use axum::Router;
 use bytes::Bytes;
 use futures::StreamExt;
 use streamfold::{Completion, Error, ErrorKind, Event, FoldStreamExt, Verdict};
-use support::{data_dir, data_root, fold, random_cuts, Outcome, Rng};
+use support::{data_dir, data_root, fold, random_cuts, sse_files, Outcome, Rng};
 use tokio::sync::{mpsc, Notify};
 use tokio::time::timeout;
 use tokio_stream::wrappers::ReceiverStream;
@@ -357,16 +356,6 @@ fn content(c: &Completion) -> &str {
 
 // ------------------------------------------------------------------ data --
 
-fn sse_files(dir: PathBuf) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sse"))
-        .collect();
-    out.sort();
-    out
-}
-
 /// The recorded streams: every one of the project's selection; with
 /// `STREAMFOLD_SHARED`, a deterministic sample of about 100 of the shared
 /// corpus (every n-th by name). Each stream is served twice (LF and CRLF
@@ -374,7 +363,7 @@ fn sse_files(dir: PathBuf) -> Vec<PathBuf> {
 /// take minutes, and tests/corpus.rs and tests/async_adapter.rs already
 /// check every stream and chunking without HTTP.
 fn corpus_streams() -> Vec<(String, Vec<u8>)> {
-    let files = sse_files(data_root().join("corpus/openai-chat"));
+    let files = sse_files(&data_root().join("corpus/openai-chat"));
     assert!(!files.is_empty(), "no streams");
     let step = files.len().div_ceil(100);
     files

@@ -1,7 +1,7 @@
 //! Test helpers: where the data is, and feeding input in every chunking.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use streamfold::{ChatFold, Completion, Error, Event, Limits};
 
@@ -27,6 +27,17 @@ pub fn data_dir() -> PathBuf {
 /// extra pass, the project's selection otherwise.
 pub fn data_root() -> PathBuf {
     shared_dir().unwrap_or_else(data_dir)
+}
+
+/// The `.sse` files of a folder, sorted by name.
+pub fn sse_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sse"))
+        .collect();
+    out.sort();
+    out
 }
 
 /// A small deterministic PRNG (xorshift64*).
