@@ -522,6 +522,37 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// A JSON integer of at most 9 digits at the cursor, not followed by a
+    /// fraction or exponent: its value and end (the cursor does not move).
+    /// `None` sends the caller to [`Scanner::number`].
+    #[inline(always)]
+    pub fn small_uint(&self) -> Option<(u64, usize)> {
+        let start = self.pos;
+        let first = self.at(start);
+        if !first.is_ascii_digit() {
+            return None;
+        }
+        let mut v = (first - b'0') as u64;
+        let mut i = start + 1;
+        while self.at(i).is_ascii_digit() {
+            if first == b'0' || i - start >= 9 {
+                return None;
+            }
+            v = v * 10 + (self.at(i) - b'0') as u64;
+            i += 1;
+        }
+        match self.at(i) {
+            b'.' | b'e' | b'E' => None,
+            _ => Some((v, i)),
+        }
+    }
+
+    /// Moves the cursor to `end`, past a value checked by the caller.
+    #[inline(always)]
+    pub fn advance_to(&mut self, end: usize) {
+        self.pos = end;
+    }
+
     /// Consumes `word` (`true`, `false` or `null`) at the cursor.
     #[inline(always)]
     fn literal(&mut self, word: &'static [u8]) -> JsonResult<()> {

@@ -217,7 +217,17 @@ pub fn unescape_into(raw: &str, out: &mut String) {
     let bytes = raw.as_bytes();
     let mut run = 0;
     let mut i = 0;
-    while let Some(off) = memchr::memchr(b'\\', &bytes[i..]) {
+    // Short strings (argument fragments) are scanned in place: a call into
+    // memchr costs more than their bytes.
+    let next = |from: usize| -> Option<usize> {
+        let rest = bytes.get(from..)?;
+        if rest.len() < 32 {
+            rest.iter().position(|&b| b == b'\\')
+        } else {
+            memchr::memchr(b'\\', rest)
+        }
+    };
+    while let Some(off) = next(i) {
         let bs = i + off;
         out.push_str(&raw[run..bs]);
         let (ch, next) = decode_escape(bytes, bs);

@@ -453,7 +453,27 @@ impl Decoder {
                 sc.null()?;
                 Ok(None)
             }
-            b'-' | b'0'..=b'9' => {
+            b'0'..=b'9' => {
+                // The usual case first: a small integer ending the value.
+                let at = sc.pos();
+                if let Some((v, end)) = sc.small_uint() {
+                    sc.advance_to(end);
+                    return match u32::try_from(v) {
+                        Ok(v) if v <= self.max_index => Ok(Some(v)),
+                        _ => sc.stop(at, DecodeErrorKind::Limit(Limit::Index)),
+                    };
+                }
+                let (span, integer) = sc.number()?;
+                let text = sc.bytes_of(span.start, span.end);
+                if !integer {
+                    return sc.shape(at, field, INDEX);
+                }
+                match parse_u64(text) {
+                    Some(v) if v <= self.max_index as u64 => Ok(Some(v as u32)),
+                    _ => sc.stop(at, DecodeErrorKind::Limit(Limit::Index)),
+                }
+            }
+            b'-' => {
                 let at = sc.pos();
                 let (span, integer) = sc.number()?;
                 let text = sc.bytes_of(span.start, span.end);
