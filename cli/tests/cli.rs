@@ -33,14 +33,19 @@ fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("the binary runs")
 }
 
-fn run_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = bin()
+/// The binary with its three standard streams piped.
+fn spawn_piped(args: &[&str]) -> std::process::Child {
+    bin()
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = spawn_piped(args);
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_vec();
     let writer = std::thread::spawn(move || {
@@ -399,13 +404,7 @@ fn stats_times_are_taken_when_the_bytes_are_read() {
     // The content arrives 600 ms after the role chunk. The clock starts when
     // the child starts reading, which may lag the first write a little:
     // TTFT is at least 600 ms minus that lag (allowed up to 300 ms).
-    let mut child = bin()
-        .args(["stats", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(&["stats", "-"]);
     let mut stdin = child.stdin.take().unwrap();
     stdin
         .write_all(b"data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n")

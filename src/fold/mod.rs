@@ -20,7 +20,7 @@ mod queue;
 use std::collections::BTreeMap;
 
 use crate::completion::{self, Completion, Usage};
-use crate::delta::{ChunkDelta, Extra, ToolCall as ToolDelta, ValueKind};
+use crate::delta::{ChunkDelta, Extra, Text, ToolCall as ToolDelta, ValueKind};
 use crate::error::Limit;
 use crate::json::scanner::{Scanner, MAX_DEPTH_CAP};
 use crate::json::value::{parse_value, Map, Value};
@@ -64,6 +64,13 @@ pub(crate) struct Fold {
     pub arena: String,
     /// Token counts of queued usage events.
     pub usage_counts: Vec<[Option<u64>; 3]>,
+}
+
+/// Appends a payload string (decoded) to `out`; returns the range it took.
+fn append(out: &mut String, text: Text, data: &str) -> (usize, usize) {
+    let start = out.len();
+    text.get(data).append_to(out);
+    (start, out.len())
 }
 
 /// Appends `text` to the arena; returns its range.
@@ -173,25 +180,15 @@ impl Fold {
             set_once(&mut st.role, ch.role.map(|t| t.get(data)));
         }
         if let Some(t) = ch.content.filter(|t| !t.is_empty()) {
-            let start = st.content.len();
-            t.get(data).append_to(&mut st.content);
+            let (start, end) = append(&mut st.content, t, data);
             st.content_done = false;
-            self.queue.push(Ev::ContentDelta {
-                slot,
-                start,
-                end: st.content.len(),
-            });
+            self.queue.push(Ev::ContentDelta { slot, start, end });
         }
         if let Some(t) = ch.refusal.filter(|t| !t.is_empty()) {
             let r = st.refusal.get_or_insert_with(String::new);
-            let start = r.len();
-            t.get(data).append_to(r);
+            let (start, end) = append(r, t, data);
             st.refusal_done = false;
-            self.queue.push(Ev::RefusalDelta {
-                slot,
-                start,
-                end: r.len(),
-            });
+            self.queue.push(Ev::RefusalDelta { slot, start, end });
         }
         if let Some(f) = ch.function_call {
             let (name, args) = st.function_call.get_or_insert_with(Default::default);
@@ -280,14 +277,13 @@ impl Fold {
                 }
             };
             let r = &mut st.reasoning[field];
-            let start = r.text.len();
-            e.text.get(data).append_to(&mut r.text);
+            let (start, end) = append(&mut r.text, e.text, data);
             r.done = false;
             self.queue.push(Ev::ReasoningDelta {
                 slot,
                 field,
                 start,
-                end: r.text.len(),
+                end,
             });
             return;
         }
@@ -375,15 +371,14 @@ impl Fold {
             });
         }
         if let Some(a) = td.arguments.filter(|a| !a.is_empty()) {
-            let start = call.arguments.len();
-            a.get(data).append_to(&mut call.arguments);
+            let (start, end) = append(&mut call.arguments, a, data);
             call.done = false;
             self.queue.push(Ev::ArgumentsDelta {
                 slot,
                 tool,
                 name: call.name.len(),
                 start,
-                end: call.arguments.len(),
+                end,
             });
         }
         Ok(())
