@@ -236,7 +236,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 /// streamfold, as a user runs it: the sync facade fed each read, every
 /// event taken (and looked at), then the final completion.
 fn streamfold_fold(chunks: std::slice::Chunks<'_, u8>) -> Result<Folded, String> {
-    let mut fold = streamfold::ChatFold::new();
+    let mut fold = streamfold::Fold::new();
     for read in chunks {
         for event in fold.push(read) {
             black_box(event.map_err(|e| e.to_string())?);

@@ -228,13 +228,17 @@ fn our_summary(events: &[Event<'static>]) -> Summary {
     for e in events {
         match e {
             Event::ContentDelta { delta, .. } => s.content.push_str(delta),
-            Event::ContentDone { choice, content } => {
+            Event::ContentDone {
+                choice, content, ..
+            } => {
                 content_done
                     .entry(*choice)
                     .or_insert_with(|| content.to_string());
             }
             Event::RefusalDelta { delta, .. } => s.refusal.push_str(delta),
-            Event::RefusalDone { choice, refusal } => {
+            Event::RefusalDone {
+                choice, refusal, ..
+            } => {
                 refusal_done
                     .entry(*choice)
                     .or_insert_with(|| refusal.to_string());
@@ -253,6 +257,7 @@ fn our_summary(events: &[Event<'static>]) -> Summary {
                 index,
                 name,
                 arguments,
+                ..
             } => {
                 args_done
                     .entry((*choice, *index))
@@ -263,7 +268,9 @@ fn our_summary(events: &[Event<'static>]) -> Summary {
                 s.logprobs_content
                     .extend(v.as_array().unwrap().iter().map(strip_nulls));
             }
-            Event::LogprobsContentDone { choice, content } => {
+            Event::LogprobsContentDone {
+                choice, content, ..
+            } => {
                 let v: Json = serde_json::from_str(content.as_str()).unwrap();
                 lp_done.entry(*choice).or_insert_with(|| strip_nulls(&v));
             }
@@ -278,35 +285,38 @@ fn our_summary(events: &[Event<'static>]) -> Summary {
     s
 }
 
-/// The last `.done` event of each kind carries the final value.
-fn last_done_is_final(name: &str, out: &Outcome) {
+/// The `.done` events of each kind, their runs concatenated, carry the
+/// final value.
+fn done_runs_make_the_final_value(name: &str, out: &Outcome) {
     for ch in &out.completion.choices {
-        let mut content = None;
-        let mut args = BTreeMap::new();
+        let mut content = None::<String>;
+        let mut args: BTreeMap<u32, String> = BTreeMap::new();
         for e in &out.events {
             match e {
-                Event::ContentDone { choice, content: c } if *choice == ch.index => {
-                    content = Some(c.to_string())
-                }
+                Event::ContentDone {
+                    choice, content: c, ..
+                } if *choice == ch.index => content.get_or_insert_default().push_str(c),
                 Event::ToolCallArgumentsDone {
                     choice,
                     index,
                     arguments,
                     ..
                 } if *choice == ch.index => {
-                    args.insert(*index, arguments.to_string());
+                    args.entry(*index).or_default().push_str(arguments);
                 }
                 _ => {}
             }
         }
-        assert_eq!(content, ch.message.content, "{name}: last content.done");
-        let finals: BTreeMap<u32, String> = ch
+        assert_eq!(content, ch.message.content, "{name}: content.done runs");
+        // Tool calls are listed in index order; the events name the indices.
+        let finals: Vec<String> = ch
             .message
             .tool_calls
             .iter()
-            .map(|t| (t.index, t.function.arguments.clone()))
+            .map(|t| t.function.arguments.clone())
             .collect();
-        assert_eq!(args, finals, "{name}: last arguments.done per call");
+        let ours: Vec<String> = args.into_values().collect();
+        assert_eq!(ours, finals, "{name}: arguments.done runs per call");
     }
 }
 
@@ -317,9 +327,13 @@ fn check_stream(sse: &Path, oracle: &str) -> Outcome {
     let out = fold(&bytes);
     assert_eq!(out.error, None, "{name}: the stream folds without error");
     assert!(
-        out.events.contains(&Event::End {
-            verdict: Verdict::Complete
-        }),
+        out.events.iter().any(|e| matches!(
+            e,
+            Event::End {
+                verdict: Verdict::Complete,
+                ..
+            }
+        )),
         "{name}: ends complete"
     );
 
@@ -349,7 +363,7 @@ fn check_stream(sse: &Path, oracle: &str) -> Outcome {
         show(&ours),
         show(&sdk)
     );
-    last_done_is_final(&name, &out);
+    done_runs_make_the_final_value(&name, &out);
 
     // Per choice, the deltas concatenated equal the final text.
     for ch in &out.completion.choices {
@@ -357,7 +371,7 @@ fn check_stream(sse: &Path, oracle: &str) -> Outcome {
             .events
             .iter()
             .filter_map(|e| match e {
-                Event::ContentDelta { choice, delta } if *choice == ch.index => Some(&**delta),
+                Event::ContentDelta { choice, delta, .. } if *choice == ch.index => Some(&**delta),
                 _ => None,
             })
             .collect();
