@@ -38,7 +38,10 @@ fn a_float_created_is_kept_with_a_warning_at_its_offset() {
     let out = run(&[first]);
     assert_eq!(out.error, None);
     assert_eq!(out.completion.created, Some(1_700_000_000));
-    assert_eq!(out.completion.choices[0].message.content.as_deref(), Some("x"));
+    assert_eq!(
+        out.completion.choices[0].message.content.as_deref(),
+        Some("x")
+    );
     let at = ("data: ".len() + first.find("1.7e9").unwrap()) as u64;
     assert_eq!(
         warnings(&out),
@@ -84,7 +87,13 @@ fn chunks_labelled_chat_completion_still_set_id_model_and_created() {
     );
     assert!(matches!(
         warnings(&out).as_slice(),
-        [(Warning::Lenient { field: "object", .. }, _)]
+        [(
+            Warning::Lenient {
+                field: "object",
+                ..
+            },
+            _
+        )]
     ));
 }
 
@@ -92,7 +101,9 @@ fn chunks_labelled_chat_completion_still_set_id_model_and_created() {
 fn invalid_utf8_is_replaced_and_reported_with_its_offset() {
     let mut body = b"data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"t\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"q\\\":\\\"".to_vec();
     let bad = body.len();
-    body.extend_from_slice(b"\xff\\\"}\"}}]},\"finish_reason\":\"tool_calls\"}]}\n\ndata: [DONE]\n\n");
+    body.extend_from_slice(
+        b"\xff\\\"}\"}}]},\"finish_reason\":\"tool_calls\"}]}\n\ndata: [DONE]\n\n",
+    );
     let out = fold_every_way(&body, Limits::default());
     assert_eq!(out.error, None);
     assert_eq!(warnings(&out), [(Warning::InvalidUtf8, bad as u64)]);
@@ -206,7 +217,10 @@ fn unknown_fields_keep_the_order_they_arrived_in() {
     let c = completion_json(&out);
     let top: Vec<&str> = c.as_object().unwrap().keys().map(String::as_str).collect();
     let pos = |k: &str| top.iter().position(|t| *t == k).unwrap();
-    assert!(pos("zeta") < pos("alpha") && pos("alpha") < pos("mid"), "{top:?}");
+    assert!(
+        pos("zeta") < pos("alpha") && pos("alpha") < pos("mid"),
+        "{top:?}"
+    );
     let choice: Vec<&str> = c["choices"][0]
         .as_object()
         .unwrap()
@@ -230,7 +244,12 @@ fn values_convert_to_and_from_serde_json() {
     let out = run(&[
         r#"{"choices":[{"index":0,"delta":{"content":"x","annotations":[{"u":1.5}]},"finish_reason":"stop"}]}"#,
     ]);
-    let ann = out.completion.choices[0].message.extra.get("annotations").unwrap().clone();
+    let ann = out.completion.choices[0]
+        .message
+        .extra
+        .get("annotations")
+        .unwrap()
+        .clone();
     let theirs: serde_json::Value = ann.clone().into();
     assert_eq!(theirs, json!([{"u": 1.5}]));
     assert_eq!(Value::from(theirs), ann);
@@ -264,7 +283,10 @@ fn an_http_error_body_folded_as_a_stream_is_the_providers_error() {
 
 #[test]
 fn a_first_payload_of_no_known_format_is_an_error_at_its_offset() {
-    let out = fold_every_way(b": hi\n\ndata: {\"hello\":\"world\"}\n\n", Limits::default());
+    let out = fold_every_way(
+        b": hi\n\ndata: {\"hello\":\"world\"}\n\n",
+        Limits::default(),
+    );
     let (kind, offset, index) = out.error.unwrap();
     assert_eq!(kind, "UnknownFormat");
     assert_eq!((offset, index), (12, 0));
@@ -272,7 +294,8 @@ fn a_first_payload_of_no_known_format_is_an_error_at_its_offset() {
 
 #[test]
 fn a_payload_of_another_format_in_a_forced_stream_is_a_clear_error() {
-    let body = b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\"}}\n\n";
+    let body =
+        b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\"}}\n\n";
     let fold = Fold::new().with_format(Format::OpenAiChat);
     let out = support::fold_using(body, &[body.len()], fold);
     let (kind, offset, _) = out.error.unwrap();
@@ -298,7 +321,10 @@ fn the_sse_parser_is_fused_after_an_error() {
         assert_eq!(again.offset(), first.offset());
         assert_eq!(rest.len(), more.len(), "nothing consumed");
     }
-    assert!(!matches!(parser.next(&mut &b""[..]), Ok(Some(Item::Event(_)))));
+    assert!(!matches!(
+        parser.next(&mut &b""[..]),
+        Ok(Some(Item::Event(_)))
+    ));
 }
 
 // ------------------------------------------------------------- accessors --
@@ -315,7 +341,13 @@ fn mid_stream_accessors_answer_without_copying_the_completion() {
     assert_eq!(fold.tool_call_arguments(0, 0), Some("{\"a\""));
     let u = fold.usage().unwrap();
     assert_eq!(
-        (u.input_tokens, u.output_tokens, u.reasoning_tokens, u.cached_input_tokens, u.total_tokens),
+        (
+            u.input_tokens,
+            u.output_tokens,
+            u.reasoning_tokens,
+            u.cached_input_tokens,
+            u.total_tokens
+        ),
         (Some(3), Some(2), Some(1), Some(2), Some(5))
     );
     let snapshot = fold.snapshot();

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde_json::{json, Value as Json};
 use streamfold::{Event, Limits, Verdict};
+use support::json::{json_diff, strip_nulls};
 use support::{data_root, fold, fold_with, sse_files, Outcome};
 
 /// The message fields the SDK declares; any other is an extension field.
@@ -26,20 +27,6 @@ const SDK_MESSAGE_FIELDS: [&str; 8] = [
     "role",
     "tool_calls",
 ];
-
-/// Drops nulls (at any depth) so that null equals absent.
-fn strip_nulls(v: &Json) -> Json {
-    match v {
-        Json::Object(m) => Json::Object(
-            m.iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), strip_nulls(v)))
-                .collect(),
-        ),
-        Json::Array(a) => Json::Array(a.iter().map(strip_nulls).collect()),
-        other => other.clone(),
-    }
-}
 
 /// `""` content counts as no content.
 fn text(v: &Json) -> Json {
@@ -98,47 +85,6 @@ fn projection(c: &Json, ours: bool) -> Json {
         "usage": strip_nulls(&c["usage"]),
         "choices": choices.into_iter().map(|(i, v)| (i.to_string(), v)).collect::<serde_json::Map<_, _>>(),
     })
-}
-
-/// The paths where two JSON values differ (ours, then the SDK's), cut short.
-fn json_diff(a: &Json, b: &Json, path: &str) -> Vec<String> {
-    let short = |v: &Json| {
-        let s = v.to_string();
-        if s.len() > 200 {
-            format!(
-                "{}…",
-                &s[..s.char_indices().nth(200).map_or(s.len(), |(i, _)| i)]
-            )
-        } else {
-            s
-        }
-    };
-    match (a, b) {
-        (Json::Object(x), Json::Object(y)) => {
-            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            keys.into_iter()
-                .flat_map(|k| {
-                    json_diff(
-                        x.get(k).unwrap_or(&Json::Null),
-                        y.get(k).unwrap_or(&Json::Null),
-                        &format!("{path}.{k}"),
-                    )
-                })
-                .take(20)
-                .collect()
-        }
-        (Json::Array(x), Json::Array(y)) if x.len() == y.len() => x
-            .iter()
-            .zip(y)
-            .enumerate()
-            .flat_map(|(i, (p, q))| json_diff(p, q, &format!("{path}[{i}]")))
-            .take(20)
-            .collect(),
-        _ if a == b => Vec::new(),
-        _ => vec![format!("{path}: {} vs {}", short(a), short(b))],
-    }
 }
 
 /// Accepts the SDK's concatenated role: `expected` is `ours` repeated.

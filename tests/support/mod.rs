@@ -1,6 +1,8 @@
 //! Test helpers: where the data is, and feeding input in every chunking.
 #![allow(dead_code)]
 
+pub mod json;
+
 use std::path::{Path, PathBuf};
 
 use streamfold::openai_chat::Completion;
@@ -268,4 +270,44 @@ impl Outcome {
     pub fn has_event(&self, want: serde_json::Value) -> bool {
         self.events_json().contains(&want)
     }
+}
+
+/// Folds `bytes` through the async adapter, fed as `Bytes` items of the
+/// given lengths, with a configured fold: the same [`Outcome`] as
+/// [`fold_using`] must come out.
+pub fn fold_async_using(bytes: &[u8], cuts: &[usize], fold: Fold) -> Outcome {
+    use futures::StreamExt;
+    use streamfold::FoldStreamExt;
+    let items: Vec<Result<bytes::Bytes, std::io::Error>> = pieces(bytes, cuts)
+        .into_iter()
+        .map(|p| Ok(bytes::Bytes::copy_from_slice(p)))
+        .collect();
+    futures::executor::block_on(async move {
+        let mut stream = futures::stream::iter(items).fold_stream_with(fold);
+        let mut events = Vec::new();
+        let mut error = None;
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(ev) => events.push(ev),
+                Err(e) => error = Some(error_key(&e)),
+            }
+        }
+        let done = match stream.finish() {
+            Ok(c) => c,
+            Err(e) => {
+                assert_eq!(
+                    Some(error_key(&e)),
+                    error,
+                    "finish() reports the stream's error"
+                );
+                e.into_partial().expect("every error keeps the partial")
+            }
+        };
+        Outcome {
+            events,
+            error,
+            completion: done.as_chat().cloned().unwrap_or_default(),
+            done,
+        }
+    })
 }

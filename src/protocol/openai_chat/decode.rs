@@ -128,6 +128,7 @@ impl Decoder {
             "error" => {
                 return Ok(Payload::ProviderError(provider_error::from_body(data)));
             }
+            _ if self.looks_foreign(event_type, data) => return Ok(Payload::Foreign),
             _ => return Ok(Payload::Skip(SkipReason::EventType)),
         }
         // `[DONE]` exactly: `[DONE]x` is not it (and is not JSON either).
