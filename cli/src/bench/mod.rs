@@ -332,7 +332,8 @@ fn run(args: &BenchArgs, global: &Global) -> Result<(), String> {
     });
     let ended_ns = wallclock::now_ns();
     progress.finish_and_clear();
-    let rows = std::mem::take(&mut *state.rows.borrow_mut());
+    let mut rows = std::mem::take(&mut *state.rows.borrow_mut());
+    rows.sort_by_key(|r| r.index);
     let events = rows.iter().map(|r| r.events).sum();
     let mut run = Run::from_rows(rows, wallclock::secs(started_ns), wallclock::secs(ended_ns));
     let (peak_in_flight, rss_peak) = state.peak.get();
