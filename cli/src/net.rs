@@ -32,11 +32,17 @@ pub fn cmsg_buffer() -> Vec<u8> {
 /// One `recvmsg` on a readable socket: the bytes read, and when the last of
 /// them arrived (unix ns: the kernel's stamp, else now). `WouldBlock` when
 /// there is nothing to read.
+///
+/// A read shorter than `buf` emptied the socket's queue: its readiness is
+/// cleared then and there, which saves the `recvmsg` that would only say
+/// `WouldBlock` (anything that arrives later is a new edge of the
+/// edge-triggered poller, and wakes the task again).
 pub fn try_recv_stamped(
     stream: &TcpStream,
     buf: &mut [u8],
     cmsg: &mut [u8],
 ) -> io::Result<(usize, u64)> {
+    let buf_len = buf.len();
     stream.try_io(Interest::READABLE, || {
         let mut iov = [IoSliceMut::new(buf)];
         let msg = recvmsg::<()>(
@@ -55,6 +61,13 @@ pub fn try_recv_stamped(
             }
         }
         Ok((msg.bytes, at.unwrap_or_else(wallclock::now_ns)))
+    })
+    .inspect(|&(n, _)| {
+        if n > 0 && n < buf_len {
+            let _ = stream.try_io(Interest::READABLE, || {
+                Err::<(), _>(io::Error::from(io::ErrorKind::WouldBlock))
+            });
+        }
     })
 }
 

@@ -63,6 +63,13 @@ pub struct Exchange {
     pub reusable: bool,
 }
 
+/// How the read loop ended.
+enum Ended {
+    Eof,
+    Malformed(Duration, String),
+    Done(Duration),
+}
+
 fn since(ns: u64, start: u64) -> Duration {
     Duration::from_nanos(ns.saturating_sub(start))
 }
@@ -97,85 +104,77 @@ pub async fn exchange(
         return ex;
     }
     let mut parser = ResponseParser::new();
-    loop {
-        let read = tokio::time::timeout_at(deadline, async {
-            loop {
-                conn.stream.readable().await?;
-                let r = BUFFER.with_borrow_mut(|buf| {
-                    let (n, at) = net::try_recv_stamped(&conn.stream, buf, &mut conn.cmsg)?;
-                    let at = since(at, start_ns);
-                    let mut bad = None;
-                    if n > 0 {
-                        let mut body_bytes = Vec::new();
-                        let result = parser.feed(&buf[..n], &mut |piece| match piece {
-                            Piece::Head(h) => {
-                                ex.status = Some(h.status);
-                                ex.request_id = h.header("x-request-id").map(str::to_string);
-                                measure.status(h.status);
-                            }
-                            Piece::Body(b) => {
-                                measure.push(at, b);
-                                if record {
-                                    body_bytes.extend_from_slice(b);
-                                }
-                            }
-                            Piece::End => {}
-                        });
-                        if record && !body_bytes.is_empty() {
-                            ex.reads.push((at, body_bytes));
+    let read = tokio::time::timeout_at(deadline, async {
+        loop {
+            conn.stream.readable().await?;
+            let r = BUFFER.with_borrow_mut(|buf| {
+                let (n, at) = net::try_recv_stamped(&conn.stream, buf, &mut conn.cmsg)?;
+                let at = since(at, start_ns);
+                let mut bad = None;
+                if n > 0 {
+                    let mut body_bytes = Vec::new();
+                    let result = parser.feed(&buf[..n], &mut |piece| match piece {
+                        Piece::Head(h) => {
+                            ex.status = Some(h.status);
+                            ex.request_id = h.header("x-request-id").map(str::to_string);
+                            measure.status(h.status);
                         }
-                        if let Err(e) = result {
-                            bad = Some(e.0);
+                        Piece::Body(b) => {
+                            measure.push(at, b);
+                            if record {
+                                body_bytes.extend_from_slice(b);
+                            }
                         }
-                    }
-                    Ok::<_, io::Error>((n, at, bad))
-                });
-                match r {
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    other => return other,
-                }
-            }
-        })
-        .await;
-        match read {
-            Err(_) => {
-                fail(&mut ex, "transport", "timed out".into());
-                return ex;
-            }
-            Ok(Err(e)) => {
-                fail(&mut ex, "transport", format!("reading failed: {e}"));
-                return ex;
-            }
-            Ok(Ok((_, at, Some(bad)))) => {
-                ex.end = at;
-                ex.transport = Some(TransportEnd {
-                    kind: "malformed".into(),
-                    message: bad,
-                });
-                return ex;
-            }
-            Ok(Ok((0, _, None))) => {
-                ex.end = since(wallclock::now_ns(), start_ns);
-                if !parser.is_done() && !parser.until_close() {
-                    ex.transport = Some(TransportEnd {
-                        kind: "truncated".into(),
-                        message: if ex.status.is_none() {
-                            "the connection closed before a response".into()
-                        } else {
-                            "the connection closed before the body ended".into()
-                        },
+                        Piece::End => {}
                     });
+                    if record && !body_bytes.is_empty() {
+                        ex.reads.push((at, body_bytes));
+                    }
+                    if let Err(e) = result {
+                        bad = Some(e.0);
+                    }
                 }
-                return ex;
-            }
-            Ok(Ok((_, at, None))) => {
-                if parser.is_done() {
-                    ex.end = at;
-                    ex.reusable = parser.keep_alive();
-                    return ex;
-                }
+                Ok::<_, io::Error>((n, at, bad))
+            });
+            match r {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+                Ok((0, _, None)) => return Ok(Ended::Eof),
+                Ok((_, at, Some(bad))) => return Ok(Ended::Malformed(at, bad)),
+                Ok((_, at, None)) if parser.is_done() => return Ok(Ended::Done(at)),
+                Ok(_) => {}
             }
         }
+    })
+    .await;
+    match read {
+        Err(_) => fail(&mut ex, "transport", "timed out".into()),
+        Ok(Err(e)) => fail(&mut ex, "transport", format!("reading failed: {e}")),
+        Ok(Ok(Ended::Malformed(at, bad))) => {
+            ex.end = at;
+            ex.transport = Some(TransportEnd {
+                kind: "malformed".into(),
+                message: bad,
+            });
+        }
+        Ok(Ok(Ended::Eof)) => {
+            ex.end = since(wallclock::now_ns(), start_ns);
+            if !parser.is_done() && !parser.until_close() {
+                ex.transport = Some(TransportEnd {
+                    kind: "truncated".into(),
+                    message: if ex.status.is_none() {
+                        "the connection closed before a response".into()
+                    } else {
+                        "the connection closed before the body ended".into()
+                    },
+                });
+            }
+        }
+        Ok(Ok(Ended::Done(at))) => {
+            ex.end = at;
+            ex.reusable = parser.keep_alive();
+        }
     }
+    ex
 }

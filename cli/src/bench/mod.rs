@@ -302,10 +302,13 @@ fn run(args: &BenchArgs, global: &Global) -> Result<(), String> {
                 let mut tick = tokio::time::interval(Duration::from_millis(250));
                 loop {
                     tick.tick().await;
+                    // The resident memory when the most streams were in
+                    // flight (the largest, among equal counts).
                     let rss = net::rss_bytes();
-                    let (_, peak_rss) = state.peak.get();
-                    if rss > peak_rss {
-                        state.peak.set((state.in_flight.get(), rss));
+                    let now = state.in_flight.get();
+                    let (best, best_rss) = state.peak.get();
+                    if now > best || (now == best && rss > best_rss) {
+                        state.peak.set((now, rss));
                     }
                 }
             })
@@ -377,7 +380,7 @@ struct Shared {
     next: Cell<usize>,
     rows: RefCell<Vec<Row>>,
     in_flight: Cell<u64>,
-    /// (in flight, RSS) at the largest RSS seen.
+    /// (in flight, RSS) when the most streams were in flight.
     peak: Cell<(u64, u64)>,
 }
 
