@@ -398,8 +398,7 @@ fn record(t: &mut Timing, chunk: Chunk) {
             // Several tokens in one chunk: split its gap (into at most
             // MAX_SPLIT samples, whatever a server claims).
             let k = k.min(MAX_SPLIT) as u32;
-            t.itl
-                .extend(std::iter::repeat_n(chunk.gap / k, k as usize));
+            t.itl.extend(std::iter::repeat_n(chunk.gap / k, k as usize));
         }
         _ => t.itl.push(chunk.gap),
     }

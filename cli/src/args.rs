@@ -235,7 +235,9 @@ fn positive_f64(value: &str) -> Result<f64, String> {
 fn probability(value: &str) -> Result<f64, String> {
     match value.parse::<f64>() {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
-        _ => Err(format!("takes a probability between 0 and 1, not {value:?}")),
+        _ => Err(format!(
+            "takes a probability between 0 and 1, not {value:?}"
+        )),
     }
 }
 
@@ -312,19 +314,42 @@ mod tests {
     #[test]
     fn serve_and_bench_parse() {
         let cli = p(&[
-            "serve", "a.sse", "b.json", "--addr", "127.0.0.1:0", "--itl", "5", "--quirk", "crlf",
-            "--quirk", "no-done", "--fail-rate", "0.1",
+            "serve",
+            "a.sse",
+            "b.json",
+            "--addr",
+            "127.0.0.1:0",
+            "--itl",
+            "5",
+            "--quirk",
+            "crlf",
+            "--quirk",
+            "no-done",
+            "--fail-rate",
+            "0.1",
         ])
         .unwrap();
         let Command::Serve(s) = cli.command else {
             panic!("not serve")
         };
-        assert_eq!(s.recordings, [PathBuf::from("a.sse"), PathBuf::from("b.json")]);
+        assert_eq!(
+            s.recordings,
+            [PathBuf::from("a.sse"), PathBuf::from("b.json")]
+        );
         assert_eq!((s.itl, s.ttft, s.fail_rate), (5.0, 200.0, 0.1));
         assert_eq!(s.quirks, ["crlf", "no-done"]);
 
-        let cli = p(&["bench", "http://h:1/v1/messages", "-c", "8", "-n", "100", "--rate", "50"])
-            .unwrap();
+        let cli = p(&[
+            "bench",
+            "http://h:1/v1/messages",
+            "-c",
+            "8",
+            "-n",
+            "100",
+            "--rate",
+            "50",
+        ])
+        .unwrap();
         let Command::Bench(b) = cli.command else {
             panic!("not bench")
         };

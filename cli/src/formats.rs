@@ -235,18 +235,22 @@ impl FromStr for Format {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Format, String> {
-        TABLE.iter().find(|r| r.name == s).map(|r| r.format).ok_or_else(|| {
-            let names: Vec<_> = TABLE.iter().map(|r| r.name).collect();
-            format!("unknown format {s:?} (one of {})", names.join(", "))
-        })
+        TABLE
+            .iter()
+            .find(|r| r.name == s)
+            .map(|r| r.format)
+            .ok_or_else(|| {
+                let names: Vec<_> = TABLE.iter().map(|r| r.name).collect();
+                format!("unknown format {s:?} (one of {})", names.join(", "))
+            })
     }
 }
 
-/// The format an endpoint path serves (the query string aside), and, for
-/// Gemini, whether it is the streaming method.
+/// The format an endpoint path serves (the query string aside; a prefix
+/// before the endpoint, as gateways add, is allowed).
 pub fn for_path(path: &str) -> Option<Format> {
     let path = path.split('?').next().unwrap_or(path);
-    if let Some(rest) = path.strip_prefix("/v1beta/models/") {
+    if let Some((_, rest)) = path.split_once("/v1beta/models/") {
         return rest
             .rsplit_once(':')
             .filter(|(model, method)| {
@@ -256,7 +260,7 @@ pub fn for_path(path: &str) -> Option<Format> {
     }
     TABLE
         .iter()
-        .find(|r| r.format != Format::Gemini && r.path == path)
+        .find(|r| r.format != Format::Gemini && path.ends_with(r.path))
         .map(|r| r.format)
 }
 
@@ -313,10 +317,14 @@ impl FromStr for Quirk {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Quirk, String> {
-        QUIRKS.iter().find(|(n, _)| *n == s).map(|(_, q)| *q).ok_or_else(|| {
-            let names: Vec<_> = QUIRKS.iter().map(|(n, _)| *n).collect();
-            format!("unknown quirk {s:?} (one of {})", names.join(", "))
-        })
+        QUIRKS
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map(|(_, q)| *q)
+            .ok_or_else(|| {
+                let names: Vec<_> = QUIRKS.iter().map(|(n, _)| *n).collect();
+                format!("unknown quirk {s:?} (one of {})", names.join(", "))
+            })
     }
 }
 
@@ -329,7 +337,12 @@ mod tests {
         for row in &TABLE {
             assert_eq!(row.name.parse::<Format>(), Ok(row.format));
             assert_eq!(row.format.to_string(), row.name);
-            assert_eq!(for_path(&path_of(row.format, "m")), Some(row.format), "{}", row.name);
+            assert_eq!(
+                for_path(&path_of(row.format, "m")),
+                Some(row.format),
+                "{}",
+                row.name
+            );
         }
         assert_eq!(
             for_path("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"),
@@ -337,18 +350,40 @@ mod tests {
         );
         assert_eq!(for_path("/v1beta/models/:streamGenerateContent"), None);
         assert_eq!(for_path("/v2/chat"), None);
+        assert_eq!(
+            for_path("/openai/v1/chat/completions"),
+            Some(Format::OpenAiChat)
+        );
         assert!("nope".parse::<Format>().is_err());
     }
 
     #[test]
     fn first_payloads_of_the_corpus_are_recognised() {
         let cases = [
-            (r#"{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant"}}]}"#, Format::OpenAiChat),
-            (r#"{"id":"c","object":"text_completion","choices":[{"index":0,"text":"Hi"}]}"#, Format::OpenAiCompletions),
-            (r#"{"type":"response.created","sequence_number":0,"response":{}}"#, Format::OpenAiResponses),
-            (r#"{"type":"message_start","message":{"id":"m"}}"#, Format::AnthropicMessages),
-            (r#"{"candidates":[{"content":{"parts":[{"text":"Hi"}]}}]}"#, Format::Gemini),
-            (r#"{"model":"m","message":{"role":"assistant","content":"Hi"},"done":false}"#, Format::Ollama),
+            (
+                r#"{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant"}}]}"#,
+                Format::OpenAiChat,
+            ),
+            (
+                r#"{"id":"c","object":"text_completion","choices":[{"index":0,"text":"Hi"}]}"#,
+                Format::OpenAiCompletions,
+            ),
+            (
+                r#"{"type":"response.created","sequence_number":0,"response":{}}"#,
+                Format::OpenAiResponses,
+            ),
+            (
+                r#"{"type":"message_start","message":{"id":"m"}}"#,
+                Format::AnthropicMessages,
+            ),
+            (
+                r#"{"candidates":[{"content":{"parts":[{"text":"Hi"}]}}]}"#,
+                Format::Gemini,
+            ),
+            (
+                r#"{"model":"m","message":{"role":"assistant","content":"Hi"},"done":false}"#,
+                Format::Ollama,
+            ),
         ];
         for (payload, format) in cases {
             let v: Value = serde_json::from_str(payload).unwrap();

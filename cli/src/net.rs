@@ -43,32 +43,33 @@ pub fn try_recv_stamped(
     cmsg: &mut [u8],
 ) -> io::Result<(usize, u64)> {
     let buf_len = buf.len();
-    stream.try_io(Interest::READABLE, || {
-        let mut iov = [IoSliceMut::new(buf)];
-        let msg = recvmsg::<()>(
-            stream.as_raw_fd(),
-            &mut iov,
-            Some(&mut *cmsg),
-            MsgFlags::MSG_DONTWAIT,
-        )
-        .map_err(io::Error::from)?;
-        let mut at = None;
-        if let Ok(cmsgs) = msg.cmsgs() {
-            for c in cmsgs {
-                if let ControlMessageOwned::ScmTimestampns(ts) = c {
-                    at = Some(ts.tv_sec() as u64 * 1_000_000_000 + ts.tv_nsec() as u64);
+    stream
+        .try_io(Interest::READABLE, || {
+            let mut iov = [IoSliceMut::new(buf)];
+            let msg = recvmsg::<()>(
+                stream.as_raw_fd(),
+                &mut iov,
+                Some(&mut *cmsg),
+                MsgFlags::MSG_DONTWAIT,
+            )
+            .map_err(io::Error::from)?;
+            let mut at = None;
+            if let Ok(cmsgs) = msg.cmsgs() {
+                for c in cmsgs {
+                    if let ControlMessageOwned::ScmTimestampns(ts) = c {
+                        at = Some(ts.tv_sec() as u64 * 1_000_000_000 + ts.tv_nsec() as u64);
+                    }
                 }
             }
-        }
-        Ok((msg.bytes, at.unwrap_or_else(wallclock::now_ns)))
-    })
-    .inspect(|&(n, _)| {
-        if n > 0 && n < buf_len {
-            let _ = stream.try_io(Interest::READABLE, || {
-                Err::<(), _>(io::Error::from(io::ErrorKind::WouldBlock))
-            });
-        }
-    })
+            Ok((msg.bytes, at.unwrap_or_else(wallclock::now_ns)))
+        })
+        .inspect(|&(n, _)| {
+            if n > 0 && n < buf_len {
+                let _ = stream.try_io(Interest::READABLE, || {
+                    Err::<(), _>(io::Error::from(io::ErrorKind::WouldBlock))
+                });
+            }
+        })
 }
 
 /// Raises the soft open-file limit to the hard one; returns the limit now

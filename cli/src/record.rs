@@ -71,10 +71,13 @@ struct Read {
 impl Recording {
     pub fn parse(bytes: &[u8]) -> Result<Recording, String> {
         let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
-        let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty());
         let (_, first) = lines.next().ok_or("an empty recording")?;
-        let head: Head =
-            serde_json::from_str(first).map_err(|e| format!("line 1: not a recording head: {e}"))?;
+        let head: Head = serde_json::from_str(first)
+            .map_err(|e| format!("line 1: not a recording head: {e}"))?;
         let mut reads = Vec::new();
         let mut end = None;
         for (n, line) in lines {

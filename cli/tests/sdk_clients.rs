@@ -23,9 +23,9 @@ fn sdk_dir() -> PathBuf {
 fn python() -> PathBuf {
     let requirements = std::fs::read(sdk_dir().join("requirements.txt")).unwrap();
     // The venv's name follows the pinned versions.
-    let tag = requirements
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    let tag = requirements.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
     let venv = support::target().join(format!("sdk-venv-{tag:016x}"));
     let py = venv.join("bin/python");
     if venv.join(".ready").exists() {
@@ -42,11 +42,21 @@ fn python() -> PathBuf {
         });
     assert!(status.success(), "python3 -m venv failed");
     let pip = Command::new(building.join("bin/python"))
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+        ])
         .arg(sdk_dir().join("requirements.txt"))
         .status()
         .unwrap();
-    assert!(pip.success(), "pip install -r cli/tests/sdk/requirements.txt failed");
+    assert!(
+        pip.success(),
+        "pip install -r cli/tests/sdk/requirements.txt failed"
+    );
     std::fs::write(building.join(".ready"), b"").unwrap();
     if std::fs::rename(&building, &venv).is_err() {
         let _ = std::fs::remove_dir_all(&building); // another test won
@@ -59,9 +69,22 @@ fn python() -> PathBuf {
 fn the_openai_sdk_reads_serve_to_the_fold_of_the_recording() {
     let py = python();
     let want: Value = serde_json::from_slice(&run(support::bin().arg("fold")).stdout).unwrap();
-    let want = want["choices"][0]["message"]["content"].as_str().unwrap().to_string();
+    let want = want["choices"][0]["message"]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let dir = scratch("sdk");
-    for quirks in [&[][..], &["--quirk", "role-first", "--quirk", "crlf", "--quirk", "no-space"]] {
+    for quirks in [
+        &[][..],
+        &[
+            "--quirk",
+            "role-first",
+            "--quirk",
+            "crlf",
+            "--quirk",
+            "no-space",
+        ],
+    ] {
         let mut args = vec!["--ttft", "5", "--itl", "1"];
         args.extend_from_slice(quirks);
         let serve = Serve::start(&args, &dir);
@@ -70,7 +93,12 @@ fn the_openai_sdk_reads_serve_to_the_fold_of_the_recording() {
             .arg(&serve.url));
         drop(serve);
         let got: Value = serde_json::from_slice(&out.stdout).unwrap();
-        for key in ["chat_stream_text", "chat_stream_final", "chat_chunks_text", "chat_plain"] {
+        for key in [
+            "chat_stream_text",
+            "chat_stream_final",
+            "chat_chunks_text",
+            "chat_plain",
+        ] {
             assert_eq!(got[key], want, "{key} with {quirks:?}");
         }
     }

@@ -65,7 +65,10 @@ fn bench_measures_what_serve_wrote_within_a_millisecond() {
             .filter(|(k, _)| k == "content")
             .map(|(_, t)| *t)
             .collect();
-        assert!(happened.iter().any(|(k, _)| k == "end"), "{id}: {happened:?}");
+        assert!(
+            happened.iter().any(|(k, _)| k == "end"),
+            "{id}: {happened:?}"
+        );
         // serve's TTFT: from the request's arrival to the first text write.
         let serve_ttft = (contents[0] - request) * 1e3;
         ttft_err.push((f(&row["ttft_ms"]) - serve_ttft).abs());
@@ -80,15 +83,25 @@ fn bench_measures_what_serve_wrote_within_a_millisecond() {
     }
     let (ttft99, ttft_max) = (percentile(&ttft_err, 99.0), percentile(&ttft_err, 100.0));
     let (itl99, itl_max) = (percentile(&itl_err, 99.0), percentile(&itl_err, 100.0));
-    assert!(ttft99 < 1.0 && ttft_max < 10.0, "TTFT error p99 {ttft99} ms, max {ttft_max} ms");
-    assert!(itl99 < 1.0 && itl_max < 10.0, "ITL error p99 {itl99} ms, max {itl_max} ms");
+    assert!(
+        ttft99 < 1.0 && ttft_max < 10.0,
+        "TTFT error p99 {ttft99} ms, max {ttft_max} ms"
+    );
+    assert!(
+        itl99 < 1.0 && itl_max < 10.0,
+        "ITL error p99 {itl99} ms, max {itl_max} ms"
+    );
 
     // The aggregates are those of the rows.
     let ttfts: Vec<f64> = rows.iter().map(|r| f(&r["ttft_ms"])).collect();
     let mean = ttfts.iter().sum::<f64>() / ttfts.len() as f64;
     assert!((f(&result["mean_ttft_ms"]) - mean).abs() < 1e-6);
     // Histogram percentiles: 3 significant digits of the naive ones.
-    for (key, p) in [("median_ttft_ms", 50.0), ("p99_ttft_ms", 99.0), ("max_ttft_ms", 100.0)] {
+    for (key, p) in [
+        ("median_ttft_ms", 50.0),
+        ("p99_ttft_ms", 99.0),
+        ("max_ttft_ms", 100.0),
+    ] {
         let want = percentile(&ttfts, p);
         assert!(
             (f(&result[key]) - want).abs() <= want * 1e-3 + 1e-3,
@@ -96,9 +109,15 @@ fn bench_measures_what_serve_wrote_within_a_millisecond() {
             result[key]
         );
     }
-    let tokens: u64 = rows.iter().map(|r| r["output_tokens"].as_u64().unwrap()).sum();
+    let tokens: u64 = rows
+        .iter()
+        .map(|r| r["output_tokens"].as_u64().unwrap())
+        .sum();
     assert_eq!(result["total_output_tokens"], tokens);
-    let itl_samples: usize = rows.iter().map(|r| r["itl_ms"].as_array().unwrap().len()).sum();
+    let itl_samples: usize = rows
+        .iter()
+        .map(|r| r["itl_ms"].as_array().unwrap().len())
+        .sum();
     assert_eq!(result["itl_count"], itl_samples as u64);
     assert!(f(&result["request_throughput"]) > 0.0);
 }
@@ -109,8 +128,18 @@ fn faults_are_counted_by_kind_as_the_schedule_says_they_happened() {
     let dir = scratch("faults");
     let serve = Serve::start(
         &[
-            "--ttft", "5", "--itl", "1", "--fail-rate", "0.15", "--cut-rate", "0.15",
-            "--error-rate", "0.15", "--seed", "11",
+            "--ttft",
+            "5",
+            "--itl",
+            "1",
+            "--fail-rate",
+            "0.15",
+            "--cut-rate",
+            "0.15",
+            "--error-rate",
+            "0.15",
+            "--seed",
+            "11",
         ],
         &dir,
     );
@@ -120,7 +149,10 @@ fn faults_are_counted_by_kind_as_the_schedule_says_they_happened() {
     let schedule = serve.stop();
     let count = |kind: &str| schedule.iter().filter(|r| r["kind"] == kind).count() as u64;
     let (fails, cuts, errors) = (count("fail"), count("cut"), count("error"));
-    assert!(fails > 10 && cuts > 10 && errors > 10, "{fails} {cuts} {errors}");
+    assert!(
+        fails > 10 && cuts > 10 && errors > 10,
+        "{fails} {cuts} {errors}"
+    );
     assert_eq!(count("request"), n as u64);
     let e = &result["errors"];
     assert_eq!(e["http"], fails);
@@ -134,7 +166,12 @@ fn faults_are_counted_by_kind_as_the_schedule_says_they_happened() {
     let kinds: HashMap<&str, &str> = schedule
         .iter()
         .filter(|r| ["fail", "cut", "error"].contains(&r["kind"].as_str().unwrap()))
-        .map(|r| (r["request_id"].as_str().unwrap(), r["kind"].as_str().unwrap()))
+        .map(|r| {
+            (
+                r["request_id"].as_str().unwrap(),
+                r["kind"].as_str().unwrap(),
+            )
+        })
         .collect();
     for row in result["requests"].as_array().unwrap() {
         let id = row["request_id"].as_str().unwrap();
@@ -165,7 +202,15 @@ fn a_recorded_run_reports_the_same_figures_and_replays_at_its_pace() {
     let url = format!("{}/v1/chat/completions", serve.url);
     let live = bench(
         &url,
-        &["-c", "5", "-n", "20", "-q", "--record", rec.to_str().unwrap()],
+        &[
+            "-c",
+            "5",
+            "-n",
+            "20",
+            "-q",
+            "--record",
+            rec.to_str().unwrap(),
+        ],
         &dir,
     );
     drop(serve);
@@ -178,25 +223,51 @@ fn a_recorded_run_reports_the_same_figures_and_replays_at_its_pace() {
     let offline: Value =
         serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
     for key in [
-        "completed", "failed", "mean_ttft_ms", "p99_itl_ms", "median_tpot_ms", "max_e2el_ms",
-        "total_output_tokens", "request_throughput", "requests",
+        "completed",
+        "failed",
+        "mean_ttft_ms",
+        "p99_itl_ms",
+        "median_tpot_ms",
+        "max_e2el_ms",
+        "total_output_tokens",
+        "request_throughput",
+        "requests",
     ] {
         assert_eq!(offline[key], live[key], "{key}");
     }
     // stats of one recorded response: its row.
     let one = run(support::bin().arg("stats").arg(rec.join("000003.ndjson")));
     let row: Value = serde_json::from_slice(&one.stdout).unwrap();
-    assert_eq!(row, live["requests"].as_array().unwrap().iter().find(|r| r["index"] == 3).unwrap().clone());
+    assert_eq!(
+        row,
+        live["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["index"] == 3)
+            .unwrap()
+            .clone()
+    );
 
     // serve replays the recording at its pace (twice as fast with --speed 2).
     let replay_dir = scratch("replay");
-    let serve = Serve::start(&[rec.join("000003.ndjson").to_str().unwrap(), "--speed", "2"], &replay_dir);
-    let again = bench(&format!("{}/v1/chat/completions", serve.url), &["-q"], &replay_dir);
+    let serve = Serve::start(
+        &[rec.join("000003.ndjson").to_str().unwrap(), "--speed", "2"],
+        &replay_dir,
+    );
+    let again = bench(
+        &format!("{}/v1/chat/completions", serve.url),
+        &["-q"],
+        &replay_dir,
+    );
     drop(serve);
     let r = &again["requests"][0];
     assert!(r["error"].is_null(), "{r}");
     let (was, now) = (f(&row["ttft_ms"]), f(&r["ttft_ms"]));
-    assert!((now - was / 2.0).abs() < 3.0, "TTFT {now} ms replayed, {was} ms recorded");
+    assert!(
+        (now - was / 2.0).abs() < 3.0,
+        "TTFT {now} ms replayed, {was} ms recorded"
+    );
     assert_eq!(r["output_tokens"], row["output_tokens"]);
 }
 
@@ -209,12 +280,22 @@ fn stream_false_returns_the_fold_of_the_recording() {
     let want: Value = serde_json::from_slice(&fold.stdout).unwrap();
     let body = r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":false}"#;
     let out = run(std::process::Command::new("curl")
-        .args(["-sS", "-i", "-H", "content-type: application/json", "-d", body])
+        .args([
+            "-sS",
+            "-i",
+            "-H",
+            "content-type: application/json",
+            "-d",
+            body,
+        ])
         .arg(format!("{}/v1/chat/completions", serve.url)));
     drop(serve);
     let text = String::from_utf8(out.stdout).unwrap();
     let (head, json) = text.split_once("\r\n\r\n").unwrap();
-    assert!(head.to_ascii_lowercase().contains("x-request-id: req-"), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("x-request-id: req-"),
+        "{head}"
+    );
     let got: Value = serde_json::from_str(json).unwrap();
     assert_eq!(got, want);
 }

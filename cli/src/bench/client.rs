@@ -100,7 +100,11 @@ pub async fn exchange(
         });
     };
     if let Err(e) = conn.stream.write_all(&target.request).await {
-        fail(&mut ex, "transport", format!("writing the request failed: {e}"));
+        fail(
+            &mut ex,
+            "transport",
+            format!("writing the request failed: {e}"),
+        );
         return ex;
     }
     let mut parser = ResponseParser::new();

@@ -41,16 +41,25 @@ pub struct HttpError(pub String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Chunk {
     /// Hex digits of a chunk size.
-    Size { value: u64, digits: u32 },
+    Size {
+        value: u64,
+        digits: u32,
+    },
     /// Chunk extensions, up to the LF.
-    Ext { value: u64 },
-    Data { left: u64 },
+    Ext {
+        value: u64,
+    },
+    Data {
+        left: u64,
+    },
     /// The CRLF after chunk data.
     DataCr,
     DataLf,
     /// Trailer lines after the last chunk; `empty` while the line so far is
     /// empty.
-    Trailer { empty: bool },
+    Trailer {
+        empty: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,7 +179,9 @@ impl ResponseParser {
         let chunked = head
             .header("transfer-encoding")
             .is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
-        let length = head.header("content-length").map(|l| l.trim().parse::<u64>());
+        let length = head
+            .header("content-length")
+            .map(|l| l.trim().parse::<u64>());
         self.state = if matches!(head.status, 204 | 304) {
             State::Done
         } else if chunked {
@@ -307,7 +318,9 @@ fn parse_head(bytes: &[u8]) -> Result<Head, HttpError> {
     let mut headers = Vec::new();
     for line in lines.filter(|l| !l.is_empty()) {
         let Some((name, value)) = line.split_once(':') else {
-            return Err(HttpError(format!("a header line without a colon: {line:?}")));
+            return Err(HttpError(format!(
+                "a header line without a colon: {line:?}"
+            )));
         };
         headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
     }
@@ -356,12 +369,17 @@ mod tests {
 
     #[test]
     fn content_length_and_until_close_bodies() {
-        let (h, body, ended) =
-            every_split(b"HTTP/1.1 429 Too Many Requests\r\ncontent-length: 9\r\n\r\n{\"e\":\"x\"}");
-        assert_eq!((h.status, &body[..], ended), (429, &b"{\"e\":\"x\"}"[..], true));
+        let (h, body, ended) = every_split(
+            b"HTTP/1.1 429 Too Many Requests\r\ncontent-length: 9\r\n\r\n{\"e\":\"x\"}",
+        );
+        assert_eq!(
+            (h.status, &body[..], ended),
+            (429, &b"{\"e\":\"x\"}"[..], true)
+        );
         let (_, body, ended) = every_split(b"HTTP/1.0 200 OK\r\n\r\nabc");
         assert_eq!((&body[..], ended), (&b"abc"[..], false));
-        let (h, _, ended) = every_split(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
+        let (h, _, ended) =
+            every_split(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
         assert_eq!((h.status, ended), (204, true));
     }
 
@@ -375,7 +393,11 @@ mod tests {
             b"HTTP/1.1 200 OK\r\ncontent-length: x\r\n\r\n",
             b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nffffffffffffffff1\r\n",
         ] {
-            assert!(parse_in(wire, 1).is_err(), "{:?}", String::from_utf8_lossy(wire));
+            assert!(
+                parse_in(wire, 1).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(wire)
+            );
         }
         let mut p = ResponseParser::new();
         let huge = vec![b'a'; MAX_HEAD + 10];

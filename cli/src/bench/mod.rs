@@ -178,7 +178,8 @@ fn parse_url(url: &str) -> Result<(String, u16, String), String> {
     let (host, port) = match authority.rsplit_once(':') {
         Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => (
             h.to_string(),
-            p.parse::<u16>().map_err(|_| format!("{url:?}: a bad port"))?,
+            p.parse::<u16>()
+                .map_err(|_| format!("{url:?}: a bad port"))?,
         ),
         _ => (authority.to_string(), 80),
     };
@@ -223,16 +224,17 @@ fn run(args: &BenchArgs, global: &Global) -> Result<(), String> {
     let (host, port, path) = parse_url(url)?;
     let format = match global.format {
         Some(f) => f,
-        None => formats::for_path(&path).ok_or_else(|| {
-            format!("cannot tell the format of {path}: name it with --format")
-        })?,
+        None => formats::for_path(&path)
+            .ok_or_else(|| format!("cannot tell the format of {path}: name it with --format"))?,
     };
     if !format.folds() {
         return Err(format!("the library does not fold {format} streams yet"));
     }
     let body = match &args.body {
         Some(p) => std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
-        None => serde_json::to_vec(&(format.spec().body)(&args.model)).map_err(|e| e.to_string())?,
+        None => {
+            serde_json::to_vec(&(format.spec().body)(&args.model)).map_err(|e| e.to_string())?
+        }
     };
     let request = build_request(&host, port, &path, &body, &args.headers)?;
     let addr = (host.as_str(), port)
@@ -437,8 +439,14 @@ impl Worker {
         }
         let deadline = tokio::time::Instant::now() + self.timeout;
         let c = conn.as_mut().expect("connected above");
-        let ex =
-            client::exchange(c, &self.target, &mut measure, self.record.is_some(), deadline).await;
+        let ex = client::exchange(
+            c,
+            &self.target,
+            &mut measure,
+            self.record.is_some(),
+            deadline,
+        )
+        .await;
         if !ex.reusable {
             *conn = None;
         }

@@ -102,8 +102,10 @@ pub struct Run {
 
 impl Run {
     pub fn from_rows(rows: Vec<Row>, started_at: f64, ended_at: f64) -> Run {
-        let mut dists: BTreeMap<String, Dist> =
-            METRICS.iter().map(|m| (m.to_string(), Dist::default())).collect();
+        let mut dists: BTreeMap<String, Dist> = METRICS
+            .iter()
+            .map(|m| (m.to_string(), Dist::default()))
+            .collect();
         for r in rows.iter().filter(|r| r.error.is_none()) {
             let mut rec = |name: &str, v: Option<f64>| {
                 if let Some(v) = v {
@@ -193,10 +195,11 @@ impl Run {
             m.insert(format!("max_{name}_ms"), json_num(d.quantile(1.0)));
             m.insert(format!("{name}_count"), n.into());
         }
-        let mut errors: BTreeMap<&str, u64> = ["http", "transport", "truncated", "malformed", "provider"]
-            .iter()
-            .map(|k| (*k, 0))
-            .collect();
+        let mut errors: BTreeMap<&str, u64> =
+            ["http", "transport", "truncated", "malformed", "provider"]
+                .iter()
+                .map(|k| (*k, 0))
+                .collect();
         let mut verdicts: BTreeMap<&str, u64> = BTreeMap::new();
         for r in &self.rows {
             if let Some(e) = &r.error {
@@ -206,8 +209,14 @@ impl Run {
                 *verdicts.entry(v.as_str()).or_default() += 1;
             }
         }
-        m.insert("errors".into(), serde_json::to_value(errors).unwrap_or_default());
-        m.insert("verdicts".into(), serde_json::to_value(verdicts).unwrap_or_default());
+        m.insert(
+            "errors".into(),
+            serde_json::to_value(errors).unwrap_or_default(),
+        );
+        m.insert(
+            "verdicts".into(),
+            serde_json::to_value(verdicts).unwrap_or_default(),
+        );
         m.insert("started_at".into(), self.started_at.into());
         m.insert("ended_at".into(), self.ended_at.into());
         let hist: Map<String, Value> = self
@@ -276,12 +285,40 @@ impl Run {
                 writeln!(out, "{:<34}{:>12}", format!("  {kind}:"), n)?;
             }
         }
-        writeln!(out, "{:<34}{:>12}", "Benchmark duration (s):", num("duration"))?;
-        writeln!(out, "{:<34}{:>12}", "Total input tokens:", j["total_input_tokens"])?;
-        writeln!(out, "{:<34}{:>12}", "Total generated tokens:", j["total_output_tokens"])?;
-        writeln!(out, "{:<34}{:>12}", "Request throughput (req/s):", num("request_throughput"))?;
-        writeln!(out, "{:<34}{:>12}", "Output token throughput (tok/s):", num("output_throughput"))?;
-        writeln!(out, "{:<34}{:>12}", "Total token throughput (tok/s):", num("total_token_throughput"))?;
+        writeln!(
+            out,
+            "{:<34}{:>12}",
+            "Benchmark duration (s):",
+            num("duration")
+        )?;
+        writeln!(
+            out,
+            "{:<34}{:>12}",
+            "Total input tokens:", j["total_input_tokens"]
+        )?;
+        writeln!(
+            out,
+            "{:<34}{:>12}",
+            "Total generated tokens:", j["total_output_tokens"]
+        )?;
+        writeln!(
+            out,
+            "{:<34}{:>12}",
+            "Request throughput (req/s):",
+            num("request_throughput")
+        )?;
+        writeln!(
+            out,
+            "{:<34}{:>12}",
+            "Output token throughput (tok/s):",
+            num("output_throughput")
+        )?;
+        writeln!(
+            out,
+            "{:<34}{:>12}",
+            "Total token throughput (tok/s):",
+            num("total_token_throughput")
+        )?;
         for (name, title) in [
             ("ttft", "Time to First Token"),
             ("ttft_content", "Time to First Content Token"),

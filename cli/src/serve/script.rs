@@ -335,7 +335,10 @@ fn usage_chunk(events: &mut Vec<Ev>, done: Option<&str>) {
 
 /// Pads the first JSON event past 128 KiB with an extension field.
 fn big_event(events: &mut [Ev]) {
-    if let Some(e) = events.iter_mut().find(|e| json(e).is_some_and(|v| v.is_object())) {
+    if let Some(e) = events
+        .iter_mut()
+        .find(|e| json(e).is_some_and(|v| v.is_object()))
+    {
         let mut v = json(e).expect("checked");
         v["x_padding"] = Value::String("x".repeat(130 * 1024));
         e.data = v.to_string();
@@ -344,7 +347,11 @@ fn big_event(events: &mut [Ev]) {
 
 /// A response recorded by `bench --record`: its reads, at their times.
 fn from_recording(name: &str, rec: &Recording) -> Result<Script, String> {
-    let format: Format = rec.head.format.parse().map_err(|e| format!("{name}: {e}"))?;
+    let format: Format = rec
+        .head
+        .format
+        .parse()
+        .map_err(|e| format!("{name}: {e}"))?;
     if !format.folds() {
         return Err(format!(
             "{name}: a {format} stream, which the library does not fold yet"
@@ -376,7 +383,11 @@ mod tests {
     use super::*;
 
     fn body(script: &Script) -> Vec<u8> {
-        script.steps.iter().flat_map(|s| s.bytes.iter().copied()).collect()
+        script
+            .steps
+            .iter()
+            .flat_map(|s| s.bytes.iter().copied())
+            .collect()
     }
 
     fn text_of(bytes: &[u8]) -> String {
@@ -403,12 +414,14 @@ mod tests {
 
     #[test]
     fn a_usage_chunk_is_added_only_when_the_stream_has_none() {
-        let body = b"data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n\
+        let input = b"data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n\
 data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\"},\"finish_reason\":\"stop\"}]}\n\n\
 data: [DONE]\n\n";
-        let s = from_sse("two", body, &[Quirk::UsageChunk]).unwrap();
+        let s = from_sse("two", input, &[Quirk::UsageChunk]).unwrap();
         let text = String::from_utf8(body(&s)).unwrap();
-        let usage = text.find("\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2").unwrap();
+        let usage = text
+            .find("\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2")
+            .unwrap();
         assert!(usage < text.find("[DONE]").unwrap());
     }
 
@@ -421,12 +434,18 @@ data: [DONE]\n\n";
         let b = body(&q);
         assert_eq!(text_of(&b), want);
         let s = String::from_utf8(b).unwrap();
-        assert!(s.contains("\r\n\r\n") && !s.contains("data: "), "CRLF, no space");
+        assert!(
+            s.contains("\r\n\r\n") && !s.contains("data: "),
+            "CRLF, no space"
+        );
         assert!(!s.contains("[DONE]"));
         assert!(s.contains("\"choices\":[]") && s.contains("\"completion_tokens\""));
         assert!(s.lines().any(|l| l.len() > 128 * 1024));
         let text_steps = q.steps.iter().filter(|s| s.text).count();
         let plain_steps = plain.steps.iter().filter(|s| s.text).count();
-        assert!(text_steps * 2 < plain_steps, "{text_steps} vs {plain_steps}");
+        assert!(
+            text_steps * 2 < plain_steps,
+            "{text_steps} vs {plain_steps}"
+        );
     }
 }

@@ -112,7 +112,12 @@ pub fn run(cmd: &mut Command) -> Output {
 /// `bench URL ARGS… --json OUT`, its JSON.
 pub fn bench(url: &str, args: &[&str], dir: &Path) -> Value {
     let out = dir.join("bench.json");
-    run(bin().arg("bench").arg(url).args(args).arg("--json").arg(&out));
+    run(bin()
+        .arg("bench")
+        .arg(url)
+        .args(args)
+        .arg("--json")
+        .arg(&out));
     serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
 }
 
