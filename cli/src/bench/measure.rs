@@ -167,10 +167,8 @@ impl Measure {
             return row;
         }
         let end = end.max(self.last_at);
-        for event in self.fold.end() {
-            if let Ok(event) = event {
-                self.watch.observe(&event, end);
-            }
+        for event in self.fold.end().flatten() {
+            self.watch.observe(&event, end);
         }
         let t = self.watch.timing(self.fold.sse_events());
         let f = |d: Option<Duration>| d.map(ms);
