@@ -144,6 +144,7 @@ pub use adapters::stream::{FoldStream, FoldStreamExt};
 pub use completion::{Choice, Completion, FunctionCall, Message, ToolCall, Usage};
 pub use error::{Error, ErrorKind, Limit, ProviderError};
 pub use event::{Event, Verdict, Warning};
+pub use json::partial as partial_json;
 pub use json::value::{Map, Number, ParseValueError, RawJson, Value};
 pub use limits::Limits;
 pub use timing::{Clock, SystemClock, Timing};

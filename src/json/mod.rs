@@ -2,6 +2,7 @@
 //! engine keeps without knowing its shape. No wire-format field names live
 //! here.
 
+pub mod partial;
 pub(crate) mod scanner;
 pub(crate) mod string;
 pub(crate) mod value;
