@@ -119,6 +119,8 @@ mod apply;
 mod error;
 mod ops;
 mod parser;
+#[cfg(test)]
+mod tests;
 
 pub use apply::{ApplyError, OpTarget};
 pub use error::{ErrorKind, PartialJsonError};
