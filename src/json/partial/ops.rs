@@ -527,7 +527,7 @@ impl Serialize for SetValue<'_> {
 ///
 /// let mut ops = Ops::new();
 /// PartialJson::new().push("{\"files\":[{\"name\":\"a", &mut ops).unwrap();
-/// let path = ops.iter().last().unwrap().path();
+/// let path = ops.iter().next_back().unwrap().path();
 /// assert_eq!(path.len(), 3);
 /// assert_eq!(
 ///     path.iter().collect::<Vec<_>>(),

@@ -73,7 +73,9 @@ fn feed(fragments: &[&str]) -> (Vec<Vec<String>>, Option<(u64, ErrorKind)>) {
 fn whole(text: &str) -> (Ops, Option<(u64, ErrorKind)>) {
     let mut parser = PartialJson::new();
     let mut ops = Ops::new();
-    let r = parser.push(text, &mut ops).and_then(|()| parser.finish(&mut ops));
+    let r = parser
+        .push(text, &mut ops)
+        .and_then(|()| parser.finish(&mut ops));
     (ops, r.err().map(|e| (e.offset(), e.kind())))
 }
 
@@ -98,7 +100,11 @@ fn assert_split_invariant(text: &str) {
         }
         let r = r.and_then(|()| parser.finish(&mut ops));
         assert_eq!(joined(&ops), expected, "{text:?} cut at {cut:?}");
-        assert_eq!(r.err().map(|e| (e.offset(), e.kind())), err, "{text:?} cut at {cut:?}");
+        assert_eq!(
+            r.err().map(|e| (e.offset(), e.kind())),
+            err,
+            "{text:?} cut at {cut:?}"
+        );
     }
 }
 
@@ -314,7 +320,10 @@ fn bad_numbers_are_errors_at_the_first_byte_that_cannot_continue_them() {
         ("[1x]", (2, ErrorKind::ExpectedCommaOrArrayEnd)),
         ("12a", (2, ErrorKind::TrailingCharacters)),
     ] {
-        assert!(serde_json::from_str::<serde_json::Value>(text).is_err(), "{text}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(text).is_err(),
+            "{text}"
+        );
         assert_eq!(whole(text).1, Some(err), "{text}");
         assert_split_invariant(text);
     }
@@ -329,7 +338,10 @@ fn a_number_out_of_range_is_an_error_at_its_first_byte() {
         ("1.7976931348623159e308", 0),
         (huge.as_str(), 3),
     ] {
-        assert!(serde_json::from_str::<serde_json::Value>(text).is_err(), "{text}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(text).is_err(),
+            "{text}"
+        );
         assert_eq!(
             whole(text).1,
             Some((offset, ErrorKind::NumberOutOfRange)),
@@ -429,7 +441,13 @@ fn duplicate_keys_replace_the_earlier_value_as_serde_json_does() {
     let (ops, err) = whole(text);
     assert_eq!(err, None);
     let shown: Vec<String> = ops.iter().map(show).collect();
-    assert_eq!(shown.iter().filter(|s| s.starts_with(r#"set ["a"] "#)).count(), 3);
+    assert_eq!(
+        shown
+            .iter()
+            .filter(|s| s.starts_with(r#"set ["a"] "#))
+            .count(),
+        3
+    );
     assert_eq!(rebuilt(text), serde(text));
     assert_eq!(
         partial_value(text),
@@ -476,7 +494,10 @@ fn a_whole_call_gets_all_its_ops_from_one_push() {
 #[test]
 fn trailing_characters_are_an_error_at_their_first_byte() {
     assert_eq!(whole("{} x").1, Some((3, ErrorKind::TrailingCharacters)));
-    assert_eq!(whole("\"a\"\"b\"").1, Some((3, ErrorKind::TrailingCharacters)));
+    assert_eq!(
+        whole("\"a\"\"b\"").1,
+        Some((3, ErrorKind::TrailingCharacters))
+    );
     assert_eq!(whole("[] []").1, Some((3, ErrorKind::TrailingCharacters)));
     // A byte order mark is not whitespace (serde_json refuses it too).
     assert_eq!(whole("\u{feff}{}").1, Some((0, ErrorKind::ExpectedValue)));
@@ -484,7 +505,9 @@ fn trailing_characters_are_an_error_at_their_first_byte() {
 
 #[test]
 fn a_value_incomplete_at_finish_is_an_error_at_the_end() {
-    for text in ["{", "{\"a\"", "{\"a\":", "[1,", "[1", "\"abc", "\"\\u00", "tr", "{\"a\":1"] {
+    for text in [
+        "{", "{\"a\"", "{\"a\":", "[1,", "[1", "\"abc", "\"\\u00", "tr", "{\"a\":1",
+    ] {
         let (_, err) = whole(text);
         assert_eq!(
             err,
@@ -515,7 +538,10 @@ fn structural_errors_are_at_the_byte_that_breaks_the_grammar() {
         ("]", (0, ErrorKind::ExpectedValue)),
         ("[}", (1, ErrorKind::ExpectedValue)),
     ] {
-        assert!(serde_json::from_str::<serde_json::Value>(text).is_err(), "{text}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(text).is_err(),
+            "{text}"
+        );
         assert_eq!(whole(text).1, Some(err), "{text}");
     }
 }
@@ -525,7 +551,10 @@ fn after_an_error_pushes_return_it_and_add_no_ops() {
     let mut parser = PartialJson::new();
     let mut ops = Ops::new();
     let err = parser.push("[1,\"a\" x \"b\"", &mut ops).unwrap_err();
-    assert_eq!((err.offset(), err.kind()), (7, ErrorKind::ExpectedCommaOrArrayEnd));
+    assert_eq!(
+        (err.offset(), err.kind()),
+        (7, ErrorKind::ExpectedCommaOrArrayEnd)
+    );
     let n = ops.len();
     assert_eq!(parser.push("]", &mut ops), Err(err));
     assert_eq!(parser.finish(&mut ops), Err(err));
@@ -574,7 +603,11 @@ fn text_beyond_the_size_limit_is_an_error_at_the_first_character_that_does_not_f
     assert_eq!((err.offset(), err.kind()), (10, ErrorKind::TooLarge));
     assert_eq!(
         ops.iter().map(show).collect::<Vec<_>>(),
-        [r#"set [] """#, r#"append [] "abcd""#, r#"append [] "efghi""#]
+        [
+            r#"set [] """#,
+            r#"append [] "abcd""#,
+            r#"append [] "efghi""#
+        ]
     );
     // A character straddling the limit does not fit.
     let mut p = PartialJson::with_limits(8, 4);
@@ -733,7 +766,10 @@ fn partial_value_is_none_until_a_value_starts() {
 
 #[test]
 fn sibling_ops_share_their_container_path() {
-    let text = format!("{{\"a\":{{\"b\":{{\"c\":[{}]}}}}}}", vec!["7"; 1000].join(","));
+    let text = format!(
+        "{{\"a\":{{\"b\":{{\"c\":[{}]}}}}}}",
+        vec!["7"; 1000].join(",")
+    );
     let (ops, err) = whole(&text);
     assert_eq!(err, None);
     assert_eq!(ops.len(), 4 + 1000);
@@ -802,12 +838,9 @@ fn an_op_that_does_not_fit_the_value_is_refused() {
 fn paths_iterate_from_the_root_both_ways() {
     let mut ops = Ops::new();
     PartialJson::new().push("[{\"a\":[0", &mut ops).unwrap();
-    let path = ops.iter().last().unwrap().path();
+    let path = ops.iter().next_back().unwrap().path();
     let segs: Vec<_> = path.iter().collect();
-    assert_eq!(
-        segs,
-        [PathSegment::Index(0), PathSegment::Key("a")]
-    );
+    assert_eq!(segs, [PathSegment::Index(0), PathSegment::Key("a")]);
     let back: Vec<_> = path.iter().rev().collect();
     assert_eq!(back, [PathSegment::Key("a"), PathSegment::Index(0)]);
     assert_eq!(path.parent().map(|p| p.len()), Some(1));
