@@ -848,3 +848,12 @@ fn paths_iterate_from_the_root_both_ways() {
     assert_eq!(Path::ROOT.last(), None);
     assert_eq!(format!("{path:?}"), "[Index(0), Key(\"a\")]");
 }
+
+#[test]
+fn parsers_buffers_and_errors_can_move_between_threads() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<PartialJson>();
+    send_sync::<Ops>();
+    send_sync::<PartialJsonError>();
+    send_sync::<ApplyError>();
+}
