@@ -80,6 +80,13 @@
 //!   exception: an object's *duplicate key*. serde_json keeps the last
 //!   duplicate; so do the ops, with a second `Set` at the same path, which
 //!   replaces the first value (and its members) wholesale.
+//! - **Against the SDKs' snapshots.** The value so far holds everything the
+//!   snapshot of openai-python or anthropic-python (jiter's partial mode on
+//!   the accumulated text) holds at that point, with one exception: a number
+//!   still at the very end of the text, which the snapshot shows before it
+//!   is known to be complete (`12`, that may become `123`) and the ops only
+//!   once it is. It holds more than the snapshot too: an unfinished string's
+//!   text, which the snapshot drops.
 //! - **Split invariance.** The same text cut into fragments anywhere
 //!   (between characters: inside a key, an escape, a surrogate pair's two
 //!   escapes, a number, a literal) gives the same ops once adjacent appends
@@ -89,7 +96,7 @@
 //! - **Invalid JSON** — anything serde_json rejects: bad escapes, lone
 //!   surrogates, control characters in strings, numbers such as `01`, `1.`,
 //!   `-` or `1e400`, trailing characters, a text that ends inside its value
-//!   (at `finish`) — stops the ops. The push or finish that meets it returns
+//!   or before any (at `finish`; an empty text included) — stops the ops. The push or finish that meets it returns
 //!   a [`PartialJsonError`] with the byte offset in the arguments text (see
 //!   there for which byte), the ops of the bytes before that offset are
 //!   all given, and later calls return the same error without adding ops. A
