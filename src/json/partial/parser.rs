@@ -25,7 +25,7 @@ use std::sync::Arc;
 use super::error::{ErrorKind, PartialJsonError};
 use super::ops::{Kind, Ops, Rec, Seg, ROOT};
 use crate::json::scanner::MAX_DEPTH_CAP;
-use crate::json::string::find_string_special;
+use crate::json::string::{find_string_special, hex4};
 
 /// The default nesting limit (as [`Limits::max_depth`](crate::Limits)).
 pub const DEFAULT_MAX_DEPTH: usize = 128;
@@ -259,6 +259,78 @@ fn out_of_range(text: &str) -> bool {
     may && text.parse::<f64>().map_or(true, f64::is_infinite)
 }
 
+/// Where [`scan_string`] stopped.
+enum Scan {
+    /// At the end of the fragment.
+    End,
+    /// At the closing quote.
+    Quote,
+    /// At a backslash whose escape is cut by the end of the fragment, or is
+    /// invalid: the state machine reads it, byte by byte.
+    Escape,
+    /// At a control character.
+    Control,
+}
+
+/// Reads string contents from `text[i..]` into `out` until the closing
+/// quote, the end of the fragment, or an escape the state machine must read:
+/// runs of plain text at scanning speed, and every escape that is complete
+/// and valid within the fragment (a surrogate pair too) decoded in place.
+/// Returns where it stopped, and why.
+fn scan_string(text: &str, mut i: usize, out: &mut String) -> (usize, Scan) {
+    let bytes = text.as_bytes();
+    loop {
+        let end = find_string_special(bytes, i);
+        out.push_str(&text[i..end]);
+        match bytes.get(end) {
+            None => return (end, Scan::End),
+            Some(b'"') => return (end, Scan::Quote),
+            Some(b'\\') => match escape_at(bytes, end) {
+                Some((c, next)) => {
+                    out.push(c);
+                    i = next;
+                }
+                None => return (end, Scan::Escape),
+            },
+            Some(_) => return (end, Scan::Control),
+        }
+    }
+}
+
+/// The escape whose backslash is at `i`, when it is complete and valid in
+/// `b`: its character and the position after it.
+fn escape_at(b: &[u8], i: usize) -> Option<(char, usize)> {
+    let simple = |c: char| Some((c, i + 2));
+    match b.get(i + 1)? {
+        b'"' => simple('"'),
+        b'\\' => simple('\\'),
+        b'/' => simple('/'),
+        b'b' => simple('\u{8}'),
+        b'f' => simple('\u{c}'),
+        b'n' => simple('\n'),
+        b'r' => simple('\r'),
+        b't' => simple('\t'),
+        b'u' => {
+            let unit = hex4(b, i + 2)?;
+            if !(0xD800..0xE000).contains(&unit) {
+                return Some((char::from_u32(unit)?, i + 6));
+            }
+            // A high surrogate and its low half; anything else is left to
+            // the state machine, which knows where it goes wrong.
+            if unit >= 0xDC00 || b.get(i + 6..i + 8)? != b"\\u" {
+                return None;
+            }
+            let low = hex4(b, i + 8)?;
+            if !(0xDC00..0xE000).contains(&low) {
+                return None;
+            }
+            let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+            Some((char::from_u32(code)?, i + 12))
+        }
+        _ => None,
+    }
+}
+
 /// The outcome of a step that may fail (the error is in the parser).
 type Step = Result<(), PartialJsonError>;
 
@@ -416,21 +488,25 @@ impl PartialJson {
         while let Some(&b) = bytes.get(i) {
             match self.state {
                 State::Str { key } => {
-                    let end = find_string_special(bytes, i);
-                    if end > i {
-                        self.string_text(key, &text[i..end], ops);
-                    }
-                    match bytes.get(end) {
-                        None => i = end,
-                        Some(b'"') => {
+                    let (end, stop) = if key {
+                        scan_string(text, i, &mut self.scratch)
+                    } else {
+                        let start = ops.text.len();
+                        let scanned = scan_string(text, i, &mut ops.text);
+                        self.appended(start, ops);
+                        scanned
+                    };
+                    match stop {
+                        Scan::End => i = end,
+                        Scan::Quote => {
                             i = end + 1;
                             self.string_end(key);
                         }
-                        Some(b'\\') => {
+                        Scan::Escape => {
                             i = end + 1;
                             self.state = State::Escape { key };
                         }
-                        Some(_) => return self.fail(at(end), ErrorKind::ControlCharacter),
+                        Scan::Control => return self.fail(at(end), ErrorKind::ControlCharacter),
                     }
                     continue;
                 }
@@ -747,19 +823,16 @@ impl PartialJson {
         Ok(())
     }
 
-    /// Text of a string, outside escapes.
-    fn string_text(&mut self, key: bool, s: &str, ops: &mut Ops) {
-        if key {
-            self.scratch.push_str(s);
-        } else {
-            self.append(s, ops);
-        }
-    }
-
-    /// One character of a string, from an escape.
+    /// One character of a string, from an escape the fast path could not
+    /// read at once.
     fn string_char(&mut self, key: bool, c: char, ops: &mut Ops) {
-        let mut buf = [0; 4];
-        self.string_text(key, c.encode_utf8(&mut buf), ops);
+        if key {
+            self.scratch.push(c);
+        } else {
+            let start = ops.text.len();
+            ops.text.push(c);
+            self.appended(start, ops);
+        }
     }
 
     /// The closing quote of a string.
@@ -777,19 +850,21 @@ impl PartialJson {
         }
     }
 
-    /// Appends `s` to the current string: to this call's `Append` op for it
-    /// when there is one, else in a new op.
-    fn append(&mut self, s: &str, ops: &mut Ops) {
+    /// Text of the current string was written to `ops.text` from `start`:
+    /// it extends this call's `Append` op for the string when there is one,
+    /// else makes a new op (none for no text).
+    fn appended(&mut self, start: usize, ops: &mut Ops) {
+        let end = ops.text.len();
+        if end == start {
+            return;
+        }
         if let Some(idx) = self.append {
-            if idx + 1 == ops.recs.len() && ops.recs[idx].text_end == ops.text.len() {
-                ops.text.push_str(s);
-                ops.recs[idx].text_end = ops.text.len();
+            if idx + 1 == ops.recs.len() && ops.recs[idx].text_end == start {
+                ops.recs[idx].text_end = end;
                 return;
             }
         }
-        let start = ops.text.len();
-        ops.text.push_str(s);
-        self.set(Kind::Append, (start, ops.text.len()), ops);
+        self.set(Kind::Append, (start, end), ops);
         self.append = Some(ops.recs.len() - 1);
     }
 
