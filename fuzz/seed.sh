@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 data=../tests/data
 corpus=corpus
 
-mkdir -p "$corpus"/{sse_split,fold_split,structured,json_differential}
+mkdir -p "$corpus"/{sse_split,fold_split,structured,json_differential,partial_json}
 
 # Header: default limits, cuts at 0 (so the cut feed is the whole input).
 plain_header() { printf '\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'; }
@@ -106,6 +106,48 @@ for p in "${payloads[@]}"; do
   i=$((i + 1))
 done
 
+# Tool-call arguments for partial_json: a 9-byte header (byte 0 flags, bit
+# 0: also one character at a time; bytes 1-8 four cut offsets, u16 LE), then
+# the text. Hand-made ones, valid and broken, whole and cut.
+partial_plain() { printf '\x00\x00\x00\x00\x00\x00\x00\x00\x00'; }
+# One character at a time too; cuts at 1, 5, 17, 40.
+partial_split() { printf '\x01\x01\x00\x05\x00\x11\x00\x28\x00'; }
+arguments=(
+  '{"path":"a.txt","content":"line 1\\nline 2 \\"q\\" \\u00e9\\ud83d\\ude00 Ã©ð"}'
+  '{"query":"rust","limit":10,"offset":-0.5e+3,"exact":true,"tags":[],"filter":null,"nested":{"a":[1,{"b":"c"}]}}'
+  '[1,2.5,-3e-2,1E5,0,-0,18446744073709551616,123456789012345678901234567890]'
+  '"just a string"'
+  '42'
+  '  {  }  '
+  '{"a":1,"a":{"b":2},"a":"last"}'
+  '{"a":"\\ud800"}'
+  '{"a":"\\udc00"}'
+  '{"a":"\\ud800\\u0041"}'
+  '{"a":"\\x"}'
+  '{"a":"\\u12g4"}'
+  '{"a":""}'
+  '{"a":01}'
+  '{"a":1.}'
+  '{"a":-}'
+  '{"a":1e}'
+  '{"a":1e400}'
+  '{"a":[1,]}'
+  '{"a":1,}'
+  '{"a" 1}'
+  '{"a":tru}'
+  '{"a":1}x'
+  '{"a":[1}'
+  '{"content":"cut in the mid'
+  '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["'
+  ''
+)
+i=0
+for a in "${arguments[@]}"; do
+  { partial_plain; printf '%b' "$a"; } >"$corpus/partial_json/handmade-$i"
+  { partial_split; printf '%b' "$a"; } >"$corpus/partial_json/handmade-$i-split"
+  i=$((i + 1))
+done
+
 # The SSE conformance vectors' inputs, when python3 is there to read them.
 if command -v python3 >/dev/null; then
   python3 - "$data/sse-vectors/vectors.json" "$corpus" <<'PY'
@@ -123,6 +165,36 @@ for i, case in enumerate(json.load(open(vectors))):
 PY
 fi
 
-for t in sse_split fold_split structured json_differential; do
+# The tool-call arguments of the recorded streams, when python3 is there to
+# join their fragments.
+if command -v python3 >/dev/null; then
+  python3 - "$corpus/partial_json" "$data"/corpus/openai-chat/*.sse <<'PY'
+import json, sys
+out, files = sys.argv[1], sys.argv[2:]
+n = 0
+for path in files:
+    calls = {}
+    for line in open(path, encoding="utf-8", errors="replace"):
+        if not line.startswith("data:") or line.strip() == "data: [DONE]":
+            continue
+        try:
+            chunk = json.loads(line[5:])
+        except ValueError:
+            continue
+        for choice in chunk.get("choices") or []:
+            for call in (choice.get("delta") or {}).get("tool_calls") or []:
+                args = (call.get("function") or {}).get("arguments")
+                if isinstance(args, str):
+                    key = (choice.get("index"), call.get("index"))
+                    calls[key] = calls.get(key, "") + args
+    for args in calls.values():
+        if args:
+            with open(f"{out}/recorded-{n}", "wb") as f:
+                f.write(b"\x01\x03\x00\x07\x00\x0d\x00\x20\x00" + args.encode())
+            n += 1
+PY
+fi
+
+for t in sse_split fold_split structured json_differential partial_json; do
   printf '%-18s %4d seeds\n' "$t" "$(find "$corpus/$t" -type f | wc -l)"
 done

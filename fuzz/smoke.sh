@@ -4,7 +4,7 @@
 # (default 60), one after another. Any crash, panic, timeout or leak-out of
 # memory makes the script exit non-zero (after running the other targets).
 #
-#   fuzz/smoke.sh                 # about 4 x 60 s after the build
+#   fuzz/smoke.sh                 # about 5 x 60 s after the build
 #   FUZZ_SECONDS=10 fuzz/smoke.sh
 #
 # Built without a sanitizer (three times the speed of AddressSanitizer; the
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds=${FUZZ_SECONDS:-60}
-targets=(sse_split fold_split structured json_differential)
+targets=(sse_split fold_split structured json_differential partial_json)
 flags=(--sanitizer none --debug-assertions)
 
 if ! rustup toolchain list | grep -q '^nightly'; then

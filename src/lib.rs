@@ -43,6 +43,7 @@ pub use event::{Event, Verdict, Warning};
 pub use final_object::Final;
 pub use format::{Format, UnknownFormat};
 pub use json::map::Map;
+pub use json::partial as partial_json;
 pub use json::raw::RawJson;
 pub use json::value::{Number, ParseValueError, Value};
 pub use limits::{Limit, Limits};

@@ -295,3 +295,63 @@ fn multi_megabyte_tool_arguments_cost_linear_allocation_async_and_sync() {
         );
     }
 }
+
+// Partial JSON of tool arguments: no allocation per push in steady state,
+// memory independent of the text's length.
+
+use streamfold::partial_json::{Ops, PartialJson};
+
+/// Pushes `text` one character at a time into one reused ops buffer
+/// (cleared after each push); returns the allocations made after the first
+/// `warm` bytes and the peak live bytes over the whole feed.
+fn partial_json_steady_state(text: &str, warm: usize) -> (u64, i64) {
+    let base = reset_peak();
+    let mut parser = PartialJson::new();
+    let mut ops = Ops::new();
+    let mut before = None;
+    for (i, c) in text.char_indices() {
+        if i >= warm && before.is_none() {
+            before = Some(allocs());
+        }
+        ops.clear();
+        parser
+            .push(&text[i..i + c.len_utf8()], &mut ops)
+            .expect("valid arguments");
+    }
+    let made = allocs() - before.unwrap_or_else(allocs);
+    parser.finish(&mut ops).expect("complete arguments");
+    (made, peak_since(base))
+}
+
+#[test]
+fn partial_json_allocates_nothing_per_push_while_a_string_streams() {
+    // A file's content, escapes and non-ASCII included, at depth 3.
+    let content = "line \\\"one\\\"\\n\\t\u{e9}\u{1F600}\\u00e9\\ud83d\\ude00 ".repeat(20_000);
+    let text = format!("{{\"files\":[{{\"path\":\"a.txt\",\"content\":\"{content}\"}}]}}");
+    let (made, peak) = partial_json_steady_state(&text, 4096);
+    assert_eq!(made, 0, "allocations after warm-up");
+    assert!(
+        peak < 16 << 10,
+        "peak {peak} bytes for {} bytes of text",
+        text.len()
+    );
+}
+
+#[test]
+fn partial_json_numbers_and_literals_stream_without_allocating() {
+    let items = "-12.5e+3, true, null, 18446744073709551616, false, ".repeat(20_000);
+    let text = format!("{{\"v\":[{items}0]}}");
+    let (made, peak) = partial_json_steady_state(&text, 4096);
+    assert_eq!(made, 0, "allocations after warm-up");
+    assert!(peak < 16 << 10, "peak {peak} bytes");
+}
+
+#[test]
+fn partial_json_memory_is_bounded_by_the_key_not_the_text() {
+    // A 1 MiB key, then 4 MiB of its value one character at a time: the
+    // parser holds the key once (plus its growing buffer while read).
+    let key = "k".repeat(1 << 20);
+    let text = format!("{{\"{key}\":\"{}\"}}", "v".repeat(4 << 20));
+    let (_, peak) = partial_json_steady_state(&text, 0);
+    assert!(peak < 4 << 20, "peak {peak} bytes");
+}

@@ -4,6 +4,7 @@
 
 mod de;
 pub(crate) mod map;
+pub mod partial;
 pub(crate) mod raw;
 pub(crate) mod scanner;
 #[cfg(feature = "serde_json")]

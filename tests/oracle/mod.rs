@@ -8,6 +8,7 @@
 pub mod check;
 pub mod gen;
 pub mod naive_sse;
+pub mod partial_json;
 pub mod targets;
 
 use streamfold::sse::{Item, Parser};

@@ -135,3 +135,25 @@ pub fn structured(data: &[u8]) {
 pub fn json_differential(data: &[u8]) {
     super::json_differential(data);
 }
+
+/// Length of the control header of `partial_json` inputs: byte 0 flags
+/// (bit 0: also one character at a time), bytes 1–8 four cut offsets (u16,
+/// little-endian, modulo the text length + 1).
+pub const PARTIAL_JSON_HEADER: usize = 9;
+
+/// Partial JSON of tool arguments: the rest of the input (invalid UTF-8
+/// replaced) as an arguments text, checked by
+/// [`super::partial_json::check`] whole, cut at the four offsets and (flag)
+/// one character at a time.
+pub fn partial_json(data: &[u8]) {
+    if data.len() < PARTIAL_JSON_HEADER {
+        return;
+    }
+    let (h, rest) = data.split_at(PARTIAL_JSON_HEADER);
+    let text = String::from_utf8_lossy(rest);
+    let cuts: Vec<usize> = h[1..9]
+        .chunks(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]) as usize % (text.len() + 1))
+        .collect();
+    super::partial_json::check(&text, &cuts, h[0] & 1 != 0);
+}
