@@ -3,7 +3,7 @@
 use serde::{Serialize, Serializer};
 
 use crate::format::Format;
-use crate::protocol::openai_chat;
+use crate::protocol::{openai_chat, openai_responses};
 
 /// What a stream reassembles to: the object the format's non-streaming API
 /// returns (for OpenAI chat, a `chat.completion`). Serialises as that
@@ -29,6 +29,8 @@ use crate::protocol::openai_chat;
 pub enum Final {
     /// An OpenAI chat completion.
     OpenAiChat(openai_chat::Completion),
+    /// An OpenAI Responses `response` object.
+    OpenAiResponses(openai_responses::Response),
 }
 
 impl Final {
@@ -36,6 +38,7 @@ impl Final {
     pub fn format(&self) -> Format {
         match self {
             Final::OpenAiChat(_) => Format::OpenAiChat,
+            Final::OpenAiResponses(_) => Format::OpenAiResponses,
         }
     }
 
@@ -43,6 +46,7 @@ impl Final {
     pub fn into_chat(self) -> Option<openai_chat::Completion> {
         match self {
             Final::OpenAiChat(c) => Some(c),
+            _ => None,
         }
     }
 
@@ -50,10 +54,28 @@ impl Final {
     pub fn as_chat(&self) -> Option<&openai_chat::Completion> {
         match self {
             Final::OpenAiChat(c) => Some(c),
+            _ => None,
         }
     }
 
-    /// The message text of the first choice (candidate), `""` when none.
+    /// The Responses `response`, if the stream was OpenAI Responses.
+    pub fn into_responses(self) -> Option<openai_responses::Response> {
+        match self {
+            Final::OpenAiResponses(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The Responses `response`, if the stream was OpenAI Responses.
+    pub fn as_responses(&self) -> Option<&openai_responses::Response> {
+        match self {
+            Final::OpenAiResponses(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The message text of the first choice (candidate), `""` when none
+    /// (Responses: the `output_text` of the message items).
     pub fn text(&self) -> String {
         match self {
             Final::OpenAiChat(c) => c
@@ -61,6 +83,7 @@ impl Final {
                 .first()
                 .and_then(|ch| ch.message.content.clone())
                 .unwrap_or_default(),
+            Final::OpenAiResponses(r) => r.output_text(),
         }
     }
 }
@@ -69,6 +92,7 @@ impl Serialize for Final {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Final::OpenAiChat(c) => c.serialize(serializer),
+            Final::OpenAiResponses(r) => r.serialize(serializer),
         }
     }
 }
