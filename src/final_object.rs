@@ -26,6 +26,9 @@ use crate::protocol::{openai_chat, openai_responses};
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+// One per stream, moved out once: boxing the large variants would only add
+// an indirection to every access.
+#[allow(clippy::large_enum_variant)]
 pub enum Final {
     /// An OpenAI chat completion.
     OpenAiChat(openai_chat::Completion),

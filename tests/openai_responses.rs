@@ -422,7 +422,11 @@ fn same_text_and_items(name: &str, ours: &Final, theirs: &Json) {
     assert_eq!(ours.output_text(), theirs_text, "{name}: text");
     let ours = serde_json::to_value(ours).unwrap();
     let diffs = diff_by_value(&ours["output"], &theirs["output"]);
-    assert!(diffs.is_empty(), "{name}: items differ:\n{}", diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{name}: items differ:\n{}",
+        diffs.join("\n")
+    );
 }
 
 fn check_corpus_stream(sse: &Path) {
@@ -464,12 +468,21 @@ fn check_corpus_stream(sse: &Path) {
             events_agree_with_final(&name, &out, true);
         }
     }
+    let warnings: Vec<_> = out
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::Warning { .. }))
+        .collect();
+    assert!(warnings.is_empty(), "{name}: warnings {warnings:?}");
     if let Ok(events) = std::fs::read_to_string(sse.with_extension("events.jsonl")) {
         sdk_events_agree(&name, &events, &out);
     }
     // Every chunking, sync and async, gives the same outcome.
     for size in [1, 7] {
-        assert!(fold_in(&bytes, size) == out, "{name}: {size}-byte pieces differ");
+        assert!(
+            fold_in(&bytes, size) == out,
+            "{name}: {size}-byte pieces differ"
+        );
     }
     for size in [bytes.len(), 7] {
         let cuts: Vec<usize> = bytes.chunks(size).map(<[u8]>::len).collect();
@@ -512,12 +525,15 @@ fn comparable_items(ours: &Json, theirs: &Json) -> (Json, Json) {
                 x.remove(key);
                 y.remove(key);
             }
-            if x.get("type") == Some(&json!("mcp_list_tools")) && x.get("tools") == Some(&json!([])) {
+            if x.get("type") == Some(&json!("mcp_list_tools")) && x.get("tools") == Some(&json!([]))
+            {
                 x.remove("tools");
                 y.remove("tools");
             }
             let temporary = |v: &serde_json::Map<String, Json>| {
-                v.get("id").and_then(Json::as_str).is_some_and(|id| id.starts_with("rs_tmp_"))
+                v.get("id")
+                    .and_then(Json::as_str)
+                    .is_some_and(|id| id.starts_with("rs_tmp_"))
             };
             if temporary(x) && temporary(y) {
                 x.remove("id");
@@ -613,8 +629,10 @@ fn message_events(text: &[&str]) -> Vec<Json> {
                "part": {"type": "output_text", "text": "", "annotations": []}}),
     ];
     for t in text {
-        v.push(json!({"type": "response.output_text.delta", "output_index": 0,
-                      "content_index": 0, "item_id": "msg_1", "delta": t}));
+        v.push(
+            json!({"type": "response.output_text.delta", "output_index": 0,
+                      "content_index": 0, "item_id": "msg_1", "delta": t}),
+        );
     }
     v
 }
@@ -648,7 +666,11 @@ fn response_incomplete_is_a_complete_stream_with_its_reason() {
     let r = out.done.as_responses().unwrap();
     assert_eq!(r.status(), Some("incomplete"));
     assert_eq!(
-        r.incomplete_details().unwrap().get("reason").unwrap().as_str(),
+        r.incomplete_details()
+            .unwrap()
+            .get("reason")
+            .unwrap()
+            .as_str(),
         Some("max_output_tokens")
     );
     assert!(diff_by_value(&final_json(&out), &done).is_empty());
@@ -684,8 +706,10 @@ fn an_error_event_is_a_provider_error_and_keeps_the_partial() {
     let mut events = vec![json!({"type": "response.created",
                                  "response": response("in_progress", json!([]))})];
     events.extend(message_events(&["Half a ", "sentence"]));
-    events.push(json!({"type": "error", "sequence_number": 9, "code": "server_error",
-                       "message": "The server had an error", "param": null}));
+    events.push(
+        json!({"type": "error", "sequence_number": 9, "code": "server_error",
+                       "message": "The server had an error", "param": null}),
+    );
     let mut failed = response("failed", json!([]));
     failed["error"] = json!({"code": "server_error", "message": "The server had an error"});
     events.push(json!({"type": "response.failed", "response": failed}));
@@ -720,7 +744,10 @@ fn response_failed_alone_is_a_provider_error_from_its_error() {
     events.push(json!({"type": "response.failed", "response": failed.clone()}));
     let out = folded_every_way(&body(&events));
     let (kind, ..) = out.error.clone().unwrap();
-    assert!(kind.starts_with("Provider") && kind.contains("Slow down"), "{kind}");
+    assert!(
+        kind.starts_with("Provider") && kind.contains("Slow down"),
+        "{kind}"
+    );
     assert!(kind.contains("rate_limit_exceeded"), "{kind}");
     // The failed response is the partial.
     assert!(diff_by_value(&final_json(&out), &failed).is_empty());
@@ -745,10 +772,14 @@ fn a_stream_without_a_terminal_event_is_truncated() {
     let mut events = vec![json!({"type": "response.created",
                                  "response": response("in_progress", json!([]))})];
     events.extend(message_events(&["Hello", " world"]));
-    events.push(json!({"type": "response.output_text.done", "output_index": 0,
-                       "content_index": 0, "text": "Hello world"}));
-    events.push(json!({"type": "response.output_item.done", "output_index": 0,
-                       "item": message_item("Hello world")}));
+    events.push(
+        json!({"type": "response.output_text.done", "output_index": 0,
+                       "content_index": 0, "text": "Hello world"}),
+    );
+    events.push(
+        json!({"type": "response.output_item.done", "output_index": 0,
+                       "item": message_item("Hello world")}),
+    );
     let out = folded_every_way(&body(&events));
     let (kind, ..) = out.error.clone().unwrap();
     assert_eq!(kind, "Truncated { inside_event: false }");
@@ -800,7 +831,15 @@ fn arguments_only_in_function_call_arguments_done_become_one_delta() {
     // Accumulated (no terminal): the same item.
     let cut = body(&events[..4]);
     let partial = fold_in(&cut, usize::MAX);
-    let item = partial.done.as_responses().unwrap().output().next().unwrap().as_map().clone();
+    let item = partial
+        .done
+        .as_responses()
+        .unwrap()
+        .output()
+        .next()
+        .unwrap()
+        .as_map()
+        .clone();
     let want = call("completed", args);
     assert!(diff_by_value(&serde_json::to_value(&item).unwrap(), &want).is_empty());
 }
@@ -849,7 +888,13 @@ fn the_done_after_the_terminal_event_and_missing_event_lines_are_fine() {
     let out = folded_every_way(&bytes);
     assert_eq!(out.error, None);
     assert!(
-        matches!(out.events.last(), Some(Event::End { verdict: Verdict::Complete, .. })),
+        matches!(
+            out.events.last(),
+            Some(Event::End {
+                verdict: Verdict::Complete,
+                ..
+            })
+        ),
         "no warning after the end: {:?}",
         out.events.last()
     );
@@ -858,7 +903,8 @@ fn the_done_after_the_terminal_event_and_missing_event_lines_are_fine() {
 
 #[test]
 fn a_responses_payload_in_a_stream_forced_to_another_format_is_a_clear_error() {
-    let bytes = std::fs::read(corpus_dir().join("openai-gpt-4o-2024-08-06-0368d3e425.sse")).unwrap();
+    let bytes =
+        std::fs::read(corpus_dir().join("openai-gpt-4o-2024-08-06-0368d3e425.sse")).unwrap();
     for framed in [bytes.clone(), strip_event_lines(&bytes)] {
         let out = fold_using(
             &framed,
@@ -925,7 +971,9 @@ fn a_malformed_event_is_an_error_with_its_position() {
 
 #[test]
 fn a_four_megabyte_argument_in_ten_byte_deltas_folds_whole() {
-    let payload: String = (0..4 << 20).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+    let payload: String = (0..4 << 20)
+        .map(|i| (b'a' + (i % 26) as u8) as char)
+        .collect();
     let args = format!(r#"{{"data":"{payload}"}}"#);
     let mut bytes = body(&[
         json!({"type": "response.created", "response": response("in_progress", json!([]))}),
@@ -940,8 +988,10 @@ fn a_four_megabyte_argument_in_ten_byte_deltas_folds_whole() {
                 .as_bytes(),
         );
     }
-    bytes.extend_from_slice(&body(&[json!({"type": "response.function_call_arguments.done",
-                                           "output_index": 0, "arguments": args})]));
+    bytes.extend_from_slice(&body(&[
+        json!({"type": "response.function_call_arguments.done",
+                                           "output_index": 0, "arguments": args}),
+    ]));
     let mut fold = Fold::new();
     let mut streamed = String::new();
     let mut done = String::new();
@@ -979,12 +1029,21 @@ fn the_fold_reports_id_model_and_usage_of_a_responses_stream() {
     assert_eq!(fold.model().as_deref(), Some("gpt-test"));
     let t = fold.usage().unwrap();
     assert_eq!(
-        (t.input_tokens, t.output_tokens, t.cached_input_tokens, t.reasoning_tokens, t.total_tokens),
+        (
+            t.input_tokens,
+            t.output_tokens,
+            t.cached_input_tokens,
+            t.reasoning_tokens,
+            t.total_tokens
+        ),
         (Some(3), Some(2), Some(1), Some(0), Some(5))
     );
     let r = fold.finish().unwrap().into_responses().unwrap();
     let json = serde_json::to_string(&r).unwrap();
     let back: streamfold::openai_responses::Response = serde_json::from_str(&json).unwrap();
     assert_eq!(back, r);
-    assert_eq!(back.usage().unwrap().get("total_tokens").unwrap().as_u64(), Some(5));
+    assert_eq!(
+        back.usage().unwrap().get("total_tokens").unwrap().as_u64(),
+        Some(5)
+    );
 }

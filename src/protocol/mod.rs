@@ -46,6 +46,8 @@ pub(crate) enum SkipReason {
 
 /// The decoder of one stream's format.
 #[derive(Debug, Clone)]
+// One per stream, on its hot path: no box.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Decoder {
     OpenAiChat(openai_chat::Decoder),
     OpenAiResponses(openai_responses::Decoder),

@@ -51,11 +51,15 @@
 use std::borrow::Cow;
 
 use super::fields::{self as f, group};
-use crate::delta::{BlockKey, BlockKind, Delta, Key, Op, Raw, Rule, Scope, Span, StrSpan, ValueKind};
+use crate::delta::{
+    BlockKey, BlockKind, Delta, Key, Op, Raw, Rule, Scope, Span, StrSpan, ValueKind,
+};
 use crate::fold::parse_raw;
 use crate::json::scanner::Stop;
 use crate::protocol::provider_error::{self, ProviderError};
-use crate::protocol::scan::{list, members, opt_count, opt_index, raw_value, Cur, DecodeError, Result};
+use crate::protocol::scan::{
+    list, members, opt_count, opt_index, raw_value, Cur, DecodeError, Result,
+};
 use crate::protocol::{DecodeErrorKind, Payload, SkipReason};
 use crate::usage::TokenCounts;
 
@@ -139,12 +143,19 @@ fn shape(pos: usize, field: &'static str, expected: &'static str) -> DecodeError
 type Decoded = std::result::Result<Payload, DecodeError>;
 
 /// A member that must be present.
-fn need<T>(v: Option<T>, field: &'static str, expected: &'static str) -> std::result::Result<T, DecodeError> {
+fn need<T>(
+    v: Option<T>,
+    field: &'static str,
+    expected: &'static str,
+) -> std::result::Result<T, DecodeError> {
     v.ok_or_else(|| shape(0, field, expected))
 }
 
 /// A string member (`None` when absent or null).
-fn string(v: Option<Raw>, field: &'static str) -> std::result::Result<Option<StrSpan>, DecodeError> {
+fn string(
+    v: Option<Raw>,
+    field: &'static str,
+) -> std::result::Result<Option<StrSpan>, DecodeError> {
     match v {
         None => Ok(None),
         Some(r) => match r.kind {
@@ -266,22 +277,30 @@ impl Decoder {
         };
         let kind: Cow<'_, str> = match m.kind {
             Some(r) if r.kind == ValueKind::String => r.text.get(data).to_cow(),
-            Some(r) if r.kind != ValueKind::Null => return Err(shape(r.span.start, "type", "a string")),
+            Some(r) if r.kind != ValueKind::Null => {
+                return Err(shape(r.span.start, "type", "a string"))
+            }
             _ => Cow::Borrowed(event_type),
         };
         self.dispatch(&kind, &m, event_type, data, out)
     }
 
-    fn dispatch(&mut self, kind: &str, m: &Members, event_type: &str, data: &str, out: &mut Delta) -> Decoded {
+    fn dispatch(
+        &mut self,
+        kind: &str,
+        m: &Members,
+        event_type: &str,
+        data: &str,
+        out: &mut Delta,
+    ) -> Decoded {
         use group::{CODE, CONTENT, MCP_ARGUMENTS, PATCH_DIFF, SHELL_COMMAND, SUMMARY};
         let content = |m: &Members| need(m.content_index, "content_index", INDEX);
         let summary = |m: &Members| need(m.summary_index, "summary_index", INDEX);
         let command = |m: &Members| need(m.command_index, "command_index", INDEX);
         match kind {
             "response.output_text.delta" => {
-                let part = self.text_delta(m, CONTENT, content(m)?, BlockKind::Content, data, out)?;
-                if let Some((span, n)) = m.logprobs.filter(|&(_, n)| n > 0) {
-                    let _ = n;
+                let part = self.text_delta(m, CONTENT, content(m)?, BlockKind::Content, out)?;
+                if let Some((span, _)) = m.logprobs.filter(|&(_, n)| n > 0) {
                     out.push(Op::Field {
                         at: Scope::Block(CHOICE, part),
                         key: Key::Static(f::LOGPROBS),
@@ -292,16 +311,20 @@ impl Decoder {
                 }
             }
             "response.refusal.delta" => {
-                self.text_delta(m, CONTENT, content(m)?, BlockKind::Refusal, data, out)?;
+                self.text_delta(m, CONTENT, content(m)?, BlockKind::Refusal, out)?;
             }
             "response.reasoning_text.delta" => {
-                self.text_delta(m, CONTENT, content(m)?, BlockKind::Reasoning, data, out)?;
+                self.text_delta(m, CONTENT, content(m)?, BlockKind::Reasoning, out)?;
             }
             "response.reasoning_summary_text.delta" => {
-                self.text_delta(m, SUMMARY, summary(m)?, BlockKind::Reasoning, data, out)?;
+                self.text_delta(m, SUMMARY, summary(m)?, BlockKind::Reasoning, out)?;
             }
-            "response.output_text.done" => self.text_done(m, CONTENT, content(m)?, BlockKind::Content, m.text, out)?,
-            "response.refusal.done" => self.text_done(m, CONTENT, content(m)?, BlockKind::Refusal, m.refusal, out)?,
+            "response.output_text.done" => {
+                self.text_done(m, CONTENT, content(m)?, BlockKind::Content, m.text, out)?
+            }
+            "response.refusal.done" => {
+                self.text_done(m, CONTENT, content(m)?, BlockKind::Refusal, m.refusal, out)?
+            }
             "response.reasoning_text.done" => {
                 self.text_done(m, CONTENT, content(m)?, BlockKind::Reasoning, m.text, out)?
             }
@@ -311,12 +334,12 @@ impl Decoder {
             "response.function_call_arguments.delta" | "response.custom_tool_call_input.delta" => {
                 let oi = need(m.output_index, "output_index", INDEX)?;
                 let delta = need(string(m.delta, "delta")?, "delta", "a string")?;
-                self.call(oi, None, Some(delta), data, out);
+                self.call(oi, None, Some(delta), out);
             }
             "response.function_call_arguments.done" => {
                 let oi = need(m.output_index, "output_index", INDEX)?;
                 let full = string(m.arguments, "arguments")?;
-                self.call(oi, None, None, data, out);
+                self.call(oi, None, None, out);
                 out.push(Op::ToolDone {
                     choice: CHOICE,
                     arguments: full,
@@ -325,7 +348,7 @@ impl Decoder {
             "response.custom_tool_call_input.done" => {
                 let oi = need(m.output_index, "output_index", INDEX)?;
                 let full = string(m.input, "input")?;
-                self.call(oi, None, None, data, out);
+                self.call(oi, None, None, out);
                 out.push(Op::ToolDone {
                     choice: CHOICE,
                     arguments: full,
@@ -333,8 +356,12 @@ impl Decoder {
             }
             "response.content_part.added" => self.part_added(m, CONTENT, content(m)?, data, out)?,
             "response.content_part.done" => self.part_done(m, CONTENT, content(m)?, data, out)?,
-            "response.reasoning_summary_part.added" => self.part_added(m, SUMMARY, summary(m)?, data, out)?,
-            "response.reasoning_summary_part.done" => self.part_done(m, SUMMARY, summary(m)?, data, out)?,
+            "response.reasoning_summary_part.added" => {
+                self.part_added(m, SUMMARY, summary(m)?, data, out)?
+            }
+            "response.reasoning_summary_part.done" => {
+                self.part_done(m, SUMMARY, summary(m)?, data, out)?
+            }
             "response.output_item.added" => self.item_added(m, data, out)?,
             "response.output_item.done" => self.item_done(m, data, out)?,
             "response.output_text.annotation.added" => {
@@ -356,13 +383,23 @@ impl Decoder {
                     event: false,
                 });
             }
-            "response.code_interpreter_call_code.delta" => self.hosted_delta(m, CODE, 0, out)?,
-            "response.code_interpreter_call_code.done" => self.hosted_done(m, CODE, 0, m.code, out)?,
-            "response.mcp_call_arguments.delta" => self.hosted_delta(m, MCP_ARGUMENTS, 0, out)?,
-            "response.mcp_call_arguments.done" => self.hosted_done(m, MCP_ARGUMENTS, 0, m.arguments, out)?,
-            "response.apply_patch_call_operation_diff.delta" => self.hosted_delta(m, PATCH_DIFF, 0, out)?,
+            "response.code_interpreter_call_code.delta" => {
+                self.text_delta(m, CODE, 0, BlockKind::Other, out)?;
+            }
+            "response.code_interpreter_call_code.done" => {
+                self.text_done(m, CODE, 0, BlockKind::Other, m.code, out)?
+            }
+            "response.mcp_call_arguments.delta" => {
+                self.text_delta(m, MCP_ARGUMENTS, 0, BlockKind::Other, out)?;
+            }
+            "response.mcp_call_arguments.done" => {
+                self.text_done(m, MCP_ARGUMENTS, 0, BlockKind::Other, m.arguments, out)?
+            }
+            "response.apply_patch_call_operation_diff.delta" => {
+                self.text_delta(m, PATCH_DIFF, 0, BlockKind::Other, out)?;
+            }
             "response.apply_patch_call_operation_diff.done" => {
-                self.hosted_done(m, PATCH_DIFF, 0, m.diff, out)?
+                self.text_done(m, PATCH_DIFF, 0, BlockKind::Other, m.diff, out)?
             }
             "response.shell_call_command.added" => {
                 let oi = need(m.output_index, "output_index", INDEX)?;
@@ -379,10 +416,17 @@ impl Decoder {
                     pos: text.start(),
                 });
             }
-            "response.shell_call_command.delta" => self.hosted_delta(m, SHELL_COMMAND, command(m)?, out)?,
-            "response.shell_call_command.done" => {
-                self.hosted_done(m, SHELL_COMMAND, command(m)?, m.command, out)?
+            "response.shell_call_command.delta" => {
+                self.text_delta(m, SHELL_COMMAND, command(m)?, BlockKind::Other, out)?;
             }
+            "response.shell_call_command.done" => self.text_done(
+                m,
+                SHELL_COMMAND,
+                command(m)?,
+                BlockKind::Other,
+                m.command,
+                out,
+            )?,
             "response.created" | "response.in_progress" | "response.queued" => {
                 let response = need(object(m.response, "response")?, "response", AN_OBJECT)?;
                 self.lifecycle(data, response, out)?;
@@ -466,7 +510,6 @@ impl Decoder {
         group: u8,
         part: u32,
         kind: BlockKind,
-        _data: &str,
         out: &mut Delta,
     ) -> std::result::Result<BlockKey, DecodeError> {
         let item = need(m.output_index, "output_index", INDEX)?;
@@ -503,35 +546,15 @@ impl Decoder {
         Ok(())
     }
 
-    /// A hosted tool's text delta (no events).
-    fn hosted_delta(&mut self, m: &Members, group: u8, part: u32, out: &mut Delta) -> std::result::Result<(), DecodeError> {
-        let item = need(m.output_index, "output_index", INDEX)?;
-        let text = need(string(m.delta, "delta")?, "delta", "a string")?;
-        out.push(Op::Text {
-            choice: CHOICE,
-            block: BlockKey::Part { item, group, part },
-            kind: BlockKind::Other,
-            text,
-            pos: text.start(),
-        });
-        Ok(())
-    }
-
-    /// A hosted tool's text is complete.
-    fn hosted_done(
-        &mut self,
-        m: &Members,
-        group: u8,
-        part: u32,
-        full: Option<Raw>,
-        out: &mut Delta,
-    ) -> std::result::Result<(), DecodeError> {
-        self.text_done(m, group, part, BlockKind::Other, full, out)
-    }
-
     /// A fragment of the client call at output index `oi`: its identity when
     /// it is new, `arguments` appended.
-    fn call(&mut self, oi: u32, info: Option<&ItemInfo>, arguments: Option<StrSpan>, _data: &str, out: &mut Delta) {
+    fn call(
+        &mut self,
+        oi: u32,
+        info: Option<&ItemInfo>,
+        arguments: Option<StrSpan>,
+        out: &mut Delta,
+    ) {
         let (ordinal, new) = self.ordinal(oi);
         let (id, kind, name) = match info {
             Some(i) if new => (i.call_id, i.kind, i.name),
@@ -549,11 +572,20 @@ impl Decoder {
         });
     }
 
-    fn part_added(&mut self, m: &Members, group: u8, part: u32, data: &str, out: &mut Delta) -> std::result::Result<(), DecodeError> {
+    fn part_added(
+        &mut self,
+        m: &Members,
+        group: u8,
+        part: u32,
+        data: &str,
+        out: &mut Delta,
+    ) -> std::result::Result<(), DecodeError> {
         let item = need(m.output_index, "output_index", INDEX)?;
         let span = need(object(m.part, "part")?, "part", AN_OBJECT)?;
         let info = self.item_info(data, span, false)?;
-        let kind = info.kind.map_or(BlockKind::Other, |k| part_kind(&k.get(data).to_cow()));
+        let kind = info
+            .kind
+            .map_or(BlockKind::Other, |k| part_kind(&k.get(data).to_cow()));
         let block = BlockKey::Part { item, group, part };
         out.push(Op::BlockStart {
             choice: CHOICE,
@@ -574,11 +606,20 @@ impl Decoder {
         Ok(())
     }
 
-    fn part_done(&mut self, m: &Members, group: u8, part: u32, data: &str, out: &mut Delta) -> std::result::Result<(), DecodeError> {
+    fn part_done(
+        &mut self,
+        m: &Members,
+        group: u8,
+        part: u32,
+        data: &str,
+        out: &mut Delta,
+    ) -> std::result::Result<(), DecodeError> {
         let item = need(m.output_index, "output_index", INDEX)?;
         let span = need(object(m.part, "part")?, "part", AN_OBJECT)?;
         let info = self.item_info(data, span, false)?;
-        let kind = info.kind.map_or(BlockKind::Other, |k| part_kind(&k.get(data).to_cow()));
+        let kind = info
+            .kind
+            .map_or(BlockKind::Other, |k| part_kind(&k.get(data).to_cow()));
         let block = BlockKey::Part { item, group, part };
         if kind != BlockKind::Other {
             out.push(Op::TextDone {
@@ -596,32 +637,50 @@ impl Decoder {
         Ok(())
     }
 
-    fn item_added(&mut self, m: &Members, data: &str, out: &mut Delta) -> std::result::Result<(), DecodeError> {
+    fn item_added(
+        &mut self,
+        m: &Members,
+        data: &str,
+        out: &mut Delta,
+    ) -> std::result::Result<(), DecodeError> {
         let oi = need(m.output_index, "output_index", INDEX)?;
         let span = need(object(m.item, "item")?, "item", AN_OBJECT)?;
         let info = self.item_info(data, span, false)?;
-        let client = info.kind.is_some_and(|k| is_client_call(&k.get(data).to_cow()));
+        let client = info
+            .kind
+            .is_some_and(|k| is_client_call(&k.get(data).to_cow()));
         out.push(Op::BlockStart {
             choice: CHOICE,
             block: BlockKey::Index(oi),
-            kind: if client { BlockKind::Tool } else { BlockKind::Other },
+            kind: if client {
+                BlockKind::Tool
+            } else {
+                BlockKind::Other
+            },
             fields: Some(span),
             pos: span.start,
         });
         if client {
             let arguments = info.arguments.or(info.input).filter(|a| !a.is_empty());
-            self.call(oi, Some(&info), arguments, data, out);
+            self.call(oi, Some(&info), arguments, out);
         }
         Ok(())
     }
 
-    fn item_done(&mut self, m: &Members, data: &str, out: &mut Delta) -> std::result::Result<(), DecodeError> {
+    fn item_done(
+        &mut self,
+        m: &Members,
+        data: &str,
+        out: &mut Delta,
+    ) -> std::result::Result<(), DecodeError> {
         let oi = need(m.output_index, "output_index", INDEX)?;
         let span = need(object(m.item, "item")?, "item", AN_OBJECT)?;
         let info = self.item_info(data, span, true)?;
-        let client = info.kind.is_some_and(|k| is_client_call(&k.get(data).to_cow()));
+        let client = info
+            .kind
+            .is_some_and(|k| is_client_call(&k.get(data).to_cow()));
         if client {
-            self.call(oi, Some(&info), None, data, out);
+            self.call(oi, Some(&info), None, out);
             out.push(Op::ToolDone {
                 choice: CHOICE,
                 arguments: info.arguments.or(info.input),
@@ -649,7 +708,12 @@ impl Decoder {
 
     /// Reads an item's (or a part's) identity and text; with `parts`, the
     /// texts of its `content` and `summary` parts too (into `self.parts`).
-    fn item_info(&mut self, data: &str, span: Span, parts: bool) -> std::result::Result<ItemInfo, DecodeError> {
+    fn item_info(
+        &mut self,
+        data: &str,
+        span: Span,
+        parts: bool,
+    ) -> std::result::Result<ItemInfo, DecodeError> {
         self.parts.clear();
         let mut sc = Cur::new(data, self.max_depth);
         sc.advance_to(span.start);
@@ -749,7 +813,12 @@ impl Decoder {
 
     /// `response.created` / `in_progress` / `queued`: every member of the
     /// response is a top-level field, replaced by later events.
-    fn lifecycle(&mut self, data: &str, span: Span, out: &mut Delta) -> std::result::Result<(), DecodeError> {
+    fn lifecycle(
+        &mut self,
+        data: &str,
+        span: Span,
+        out: &mut Delta,
+    ) -> std::result::Result<(), DecodeError> {
         let mut sc = Cur::new(data, self.max_depth);
         sc.advance_to(span.start);
         let walked = (|| -> Result<()> {
@@ -775,7 +844,11 @@ impl Decoder {
         }
         out.push(Op::Snapshot { raw: span });
         let incomplete = kind == "response.incomplete";
-        let reason = if incomplete { o.reason.or(o.status) } else { o.status };
+        let reason = if incomplete {
+            o.reason.or(o.status)
+        } else {
+            o.status
+        };
         // Without a status, the event type's last word (`completed`, …).
         let reason = reason.or_else(|| {
             m.kind
@@ -783,7 +856,10 @@ impl Decoder {
                 .map(|t| StrSpan::new(t.text.start() + "response.".len(), t.text.end(), false))
         });
         if let Some(reason) = reason {
-            out.push(Op::Finish { choice: CHOICE, reason });
+            out.push(Op::Finish {
+                choice: CHOICE,
+                reason,
+            });
         }
         if let Some((raw, tokens)) = o.usage {
             out.usage(raw, tokens, Rule::Last);

@@ -247,7 +247,11 @@ fn items(choice: ChoiceState) -> Vec<Value> {
         match b.key {
             Key::Index(i) => by_item.entry(i).or_default().item = Some(b),
             Key::Part { item, group, part } => {
-                by_item.entry(item).or_default().parts.insert((group, part), b);
+                by_item
+                    .entry(item)
+                    .or_default()
+                    .parts
+                    .insert((group, part), b);
             }
             Key::Field(_) => {}
         }
@@ -262,7 +266,10 @@ fn items(choice: ChoiceState) -> Vec<Value> {
 /// fields with what was accumulated.
 fn item(ib: ItemBlocks, tools: &[ToolState]) -> Map {
     let ItemBlocks { item, parts } = ib;
-    let tool = item.as_ref().and_then(|b| b.tool).and_then(|t| tools.get(t));
+    let tool = item
+        .as_ref()
+        .and_then(|b| b.tool)
+        .and_then(|t| tools.get(t));
     let mut m = match item {
         Some(b) if b.complete => return b.fields.into_map(),
         Some(b) => b.fields.into_map(),
@@ -294,7 +301,8 @@ fn item(ib: ItemBlocks, tools: &[ToolState]) -> Map {
             group::SHELL_COMMAND => {
                 let action = m.get_or_insert_with(f::ACTION, || Value::Object(Map::new()));
                 if let Some(action) = action.as_object_mut() {
-                    let commands = action.get_or_insert_with(f::COMMANDS, || Value::Array(Vec::new()));
+                    let commands =
+                        action.get_or_insert_with(f::COMMANDS, || Value::Array(Vec::new()));
                     if let Some(list) = commands.as_array_mut() {
                         let at = index as usize;
                         if list.len() <= at {
