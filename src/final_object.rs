@@ -3,7 +3,7 @@
 use serde::{Serialize, Serializer};
 
 use crate::format::Format;
-use crate::protocol::openai_chat;
+use crate::protocol::{openai_chat, openai_responses};
 
 /// What a stream reassembles to: the object the format's non-streaming API
 /// returns (for OpenAI chat, a `chat.completion`). Serialises as that
@@ -26,9 +26,14 @@ use crate::protocol::openai_chat;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+// One per stream, moved out once: boxing the large variants would only add
+// an indirection to every access.
+#[allow(clippy::large_enum_variant)]
 pub enum Final {
     /// An OpenAI chat completion.
     OpenAiChat(openai_chat::Completion),
+    /// An OpenAI Responses `response` object.
+    OpenAiResponses(openai_responses::Response),
 }
 
 impl Final {
@@ -36,6 +41,7 @@ impl Final {
     pub fn format(&self) -> Format {
         match self {
             Final::OpenAiChat(_) => Format::OpenAiChat,
+            Final::OpenAiResponses(_) => Format::OpenAiResponses,
         }
     }
 
@@ -43,6 +49,7 @@ impl Final {
     pub fn into_chat(self) -> Option<openai_chat::Completion> {
         match self {
             Final::OpenAiChat(c) => Some(c),
+            _ => None,
         }
     }
 
@@ -50,10 +57,28 @@ impl Final {
     pub fn as_chat(&self) -> Option<&openai_chat::Completion> {
         match self {
             Final::OpenAiChat(c) => Some(c),
+            _ => None,
         }
     }
 
-    /// The message text of the first choice (candidate), `""` when none.
+    /// The Responses `response`, if the stream was OpenAI Responses.
+    pub fn into_responses(self) -> Option<openai_responses::Response> {
+        match self {
+            Final::OpenAiResponses(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The Responses `response`, if the stream was OpenAI Responses.
+    pub fn as_responses(&self) -> Option<&openai_responses::Response> {
+        match self {
+            Final::OpenAiResponses(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The message text of the first choice (candidate), `""` when none
+    /// (Responses: the `output_text` of the message items).
     pub fn text(&self) -> String {
         match self {
             Final::OpenAiChat(c) => c
@@ -61,6 +86,7 @@ impl Final {
                 .first()
                 .and_then(|ch| ch.message.content.clone())
                 .unwrap_or_default(),
+            Final::OpenAiResponses(r) => r.output_text(),
         }
     }
 }
@@ -69,6 +95,7 @@ impl Serialize for Final {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Final::OpenAiChat(c) => c.serialize(serializer),
+            Final::OpenAiResponses(r) => r.serialize(serializer),
         }
     }
 }

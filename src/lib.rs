@@ -35,6 +35,12 @@ pub mod openai_chat {
     };
 }
 
+/// The final object of OpenAI Responses streams: the `response` object
+/// (the terminal event's, or the one accumulated from the events).
+pub mod openai_responses {
+    pub use crate::protocol::openai_responses::{Item, Response};
+}
+
 pub use adapters::fold::{Events, Fold};
 #[cfg(feature = "async")]
 pub use adapters::stream::{FoldStream, FoldStreamExt};

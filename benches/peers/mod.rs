@@ -12,6 +12,9 @@
 //!   splitter ([`splitter`]) + serde_json / simd-json / sonic-rs into the same
 //!   borrowed structs ([`borrowed`]) + the same hand fold.
 //!
+//! Per format (`benches/formats.rs`): [`responses_serde`] for OpenAI
+//! Responses streams.
+//!
 //! Floors do less than a fold, so a fold can only approach them:
 //! [`simd_tape`] (simd-json's tape over every payload) and [`memchr_lines`]
 //! (counting newlines).
@@ -20,6 +23,7 @@
 pub mod borrowed;
 pub mod eventsource_openai;
 pub mod memchr_lines;
+pub mod responses_serde;
 pub mod serde_borrowed;
 pub mod simd_borrowed;
 pub mod simd_tape;

@@ -561,7 +561,11 @@ impl Fold {
                 event_index: index,
             };
             if *after_done {
-                state.queue.push(warn(Warning::DataAfterDone));
+                // What the format sends after its terminator (OpenRouter's
+                // `[DONE]` after `response.completed`) goes without a warning.
+                if !decoder.as_ref().is_some_and(|d| d.is_trailer(data)) {
+                    state.queue.push(warn(Warning::DataAfterDone));
+                }
                 continue;
             }
             if let Some(bad) = payload.first_invalid_utf8() {

@@ -10,6 +10,7 @@
 
 pub(crate) mod detect;
 pub(crate) mod openai_chat;
+pub(crate) mod openai_responses;
 pub(crate) mod provider_error;
 pub(crate) mod scan;
 
@@ -45,8 +46,11 @@ pub(crate) enum SkipReason {
 
 /// The decoder of one stream's format.
 #[derive(Debug, Clone)]
+// One per stream, on its hot path: no box.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Decoder {
     OpenAiChat(openai_chat::Decoder),
+    OpenAiResponses(openai_responses::Decoder),
 }
 
 impl Decoder {
@@ -58,6 +62,9 @@ impl Decoder {
             Format::OpenAiChat => {
                 Some(Decoder::OpenAiChat(openai_chat::Decoder::new(depth, index)))
             }
+            Format::OpenAiResponses => Some(Decoder::OpenAiResponses(
+                openai_responses::Decoder::new(depth, index),
+            )),
             _ => None,
         }
     }
@@ -72,6 +79,17 @@ impl Decoder {
         out.clear();
         match self {
             Decoder::OpenAiChat(d) => d.decode(event, data, out),
+            Decoder::OpenAiResponses(d) => d.decode(event, data, out),
+        }
+    }
+
+    /// True for a payload the format may send after its terminator, to be
+    /// dropped without a warning (OpenRouter's `data: [DONE]` after
+    /// `response.completed`).
+    pub fn is_trailer(&self, data: &str) -> bool {
+        match self {
+            Decoder::OpenAiResponses(d) => d.is_trailer(data),
+            _ => false,
         }
     }
 }
@@ -80,6 +98,7 @@ impl Decoder {
 pub(crate) fn build(format: Format, parts: Parts) -> Final {
     match format {
         Format::OpenAiChat => Final::OpenAiChat(openai_chat::build(parts)),
+        Format::OpenAiResponses => Final::OpenAiResponses(openai_responses::build(parts)),
         _ => Final::OpenAiChat(openai_chat::build(parts)),
     }
 }
@@ -90,6 +109,10 @@ pub(crate) fn identity_keys(format: Format) -> (Option<&'static str>, Option<&'s
         Format::OpenAiChat => (
             Some(openai_chat::fields::ID),
             Some(openai_chat::fields::MODEL),
+        ),
+        Format::OpenAiResponses => (
+            Some(openai_responses::fields::ID),
+            Some(openai_responses::fields::MODEL),
         ),
         _ => (None, None),
     }

@@ -1,0 +1,991 @@
+//! Decoding OpenAI Responses events into ops.
+//!
+//! Each payload is one typed event (`{"type": "response.output_text.delta",
+//! …}`). Its members come in any order (Bedrock sorts them, so `type` may be
+//! last, after a large `response`), so the decoder walks the payload once,
+//! keeping spans of the members it knows, and then acts on its `type` (the
+//! SSE `event:` name when the payload has none).
+//!
+//! How the events map onto the fold:
+//!
+//! - `response.created` / `in_progress` / `queued`: each member of
+//!   `response` is a top-level field (replaced by the later event). A
+//!   background stream resumed with `starting_after` begins at
+//!   `response.queued`; it folds the same.
+//! - `response.output_item.added` / `.done`: block `Index(output_index)`
+//!   starts with the item as its fields; at `.done` the complete item
+//!   replaces them. A `function_call` (or `custom_tool_call`) item is a
+//!   client tool call: a `Tool` op with its `call_id`, `name` and the
+//!   decoder's 0-based ordinal of client calls. Hosted tools
+//!   (`web_search_call`, `code_interpreter_call`, `mcp_call`, …) stay
+//!   items, without tool events.
+//! - Parts (`content_part.*`, `reasoning_summary_part.*`): block
+//!   `Part { item: output_index, group, part }` (`fields::group`).
+//! - Text deltas: `output_text.delta` (content), `refusal.delta`,
+//!   `reasoning_summary_text.delta` and `reasoning_text.delta` (reasoning)
+//!   append to their part; `function_call_arguments.delta` and
+//!   `custom_tool_call_input.delta` to the call. Hosted-tool deltas
+//!   (`code_interpreter_call_code`, `mcp_call_arguments`,
+//!   `apply_patch_call_operation_diff`, `shell_call_command`) go silently
+//!   into a part of their item. The `.done` events repeat the whole text:
+//!   what the deltas missed becomes one more delta (LM Studio sends
+//!   function arguments only in `function_call_arguments.done`), and the
+//!   complete item at `output_item.done` is reconciled the same way.
+//! - `output_text.annotation.added`: the annotation is appended to the
+//!   part's `annotations`; a delta's non-empty `logprobs` extend the part's.
+//! - Terminal events (`response.completed`, `.incomplete`, `.failed`): the
+//!   `response` is the final object (`Snapshot`), its `usage` the usage,
+//!   its `status` the finish reason (`incomplete_details.reason` for
+//!   `response.incomplete`, which is a normal end, not an error);
+//!   `response.failed` is a provider error from `response.error`.
+//! - `error` (`{"type":"error", …}`): a provider error, before the
+//!   `response.failed` that follows it.
+//! - Progress events of hosted tools (`….in_progress`, `.searching`,
+//!   `.interpreting`, `.generating`, `.completed`, `.partial_image`, …)
+//!   carry nothing the final object lacks: accepted, no ops. Other
+//!   `response.*` types are skipped with a warning.
+//!
+//! Dropped: `sequence_number`, `item_id` (the item is `output_index`'s),
+//! `obfuscation` padding.
+
+use std::borrow::Cow;
+
+use super::fields::{self as f, group};
+use crate::delta::{
+    BlockKey, BlockKind, Delta, Key, Op, Raw, Rule, Scope, Span, StrSpan, ValueKind,
+};
+use crate::fold::parse_raw;
+use crate::json::scanner::Stop;
+use crate::protocol::provider_error::{self, ProviderError};
+use crate::protocol::scan::{
+    list, members, opt_count, opt_index, raw_value, Cur, DecodeError, Result,
+};
+use crate::protocol::{DecodeErrorKind, Payload, SkipReason};
+use crate::usage::TokenCounts;
+
+/// The single choice of a Responses stream.
+const CHOICE: u32 = 0;
+
+/// The members of one event that the decoder uses, in any order.
+#[derive(Debug, Clone, Copy, Default)]
+struct Members {
+    kind: Option<Raw>,
+    output_index: Option<u32>,
+    content_index: Option<u32>,
+    summary_index: Option<u32>,
+    command_index: Option<u32>,
+    delta: Option<Raw>,
+    text: Option<Raw>,
+    refusal: Option<Raw>,
+    arguments: Option<Raw>,
+    input: Option<Raw>,
+    code: Option<Raw>,
+    diff: Option<Raw>,
+    command: Option<Raw>,
+    item: Option<Raw>,
+    part: Option<Raw>,
+    response: Option<Raw>,
+    annotation: Option<Raw>,
+    /// The array and its number of elements.
+    logprobs: Option<(Span, usize)>,
+}
+
+/// What the decoder reads off an output item or a part.
+#[derive(Debug, Clone, Copy, Default)]
+struct ItemInfo {
+    kind: Option<StrSpan>,
+    call_id: Option<StrSpan>,
+    name: Option<StrSpan>,
+    arguments: Option<StrSpan>,
+    input: Option<StrSpan>,
+    /// A part's `text` or `refusal`.
+    text: Option<StrSpan>,
+}
+
+/// A part of a complete item: its list, position, kind and text.
+#[derive(Debug, Clone, Copy)]
+struct PartText {
+    group: u8,
+    index: u32,
+    kind: BlockKind,
+    text: StrSpan,
+}
+
+/// What the decoder reads off a terminal event's `response`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Outcome {
+    status: Option<StrSpan>,
+    reason: Option<StrSpan>,
+    error: Option<Span>,
+    usage: Option<(Span, TokenCounts)>,
+}
+
+/// Decodes the events of an OpenAI Responses stream.
+#[derive(Debug, Clone)]
+pub(crate) struct Decoder {
+    /// Output index → ordinal of the client tool call there, sorted by
+    /// output index.
+    calls: Vec<(u32, u32)>,
+    /// Parts of the complete item being decoded (scratch).
+    parts: Vec<PartText>,
+    max_depth: usize,
+    max_index: u32,
+}
+
+/// A shape error at `pos`, outside the scanner.
+fn shape(pos: usize, field: &'static str, expected: &'static str) -> DecodeError {
+    DecodeError {
+        pos,
+        kind: DecodeErrorKind::Shape { field, expected },
+    }
+}
+
+type Decoded = std::result::Result<Payload, DecodeError>;
+
+/// A member that must be present.
+fn need<T>(
+    v: Option<T>,
+    field: &'static str,
+    expected: &'static str,
+) -> std::result::Result<T, DecodeError> {
+    v.ok_or_else(|| shape(0, field, expected))
+}
+
+/// A string member (`None` when absent or null).
+fn string(
+    v: Option<Raw>,
+    field: &'static str,
+) -> std::result::Result<Option<StrSpan>, DecodeError> {
+    match v {
+        None => Ok(None),
+        Some(r) => match r.kind {
+            ValueKind::String => Ok(Some(r.text)),
+            ValueKind::Null => Ok(None),
+            _ => Err(shape(r.span.start, field, "a string")),
+        },
+    }
+}
+
+/// An object member (`None` when absent or null).
+fn object(v: Option<Raw>, field: &'static str) -> std::result::Result<Option<Span>, DecodeError> {
+    match v {
+        None => Ok(None),
+        Some(r) => match r.kind {
+            ValueKind::Object => Ok(Some(r.span)),
+            ValueKind::Null => Ok(None),
+            _ => Err(shape(r.span.start, field, "an object")),
+        },
+    }
+}
+
+const INDEX: &str = "a non-negative integer";
+const AN_OBJECT: &str = "an object";
+
+/// The kind of text a part holds, from its `type`.
+fn part_kind(kind: &str) -> BlockKind {
+    match kind {
+        f::OUTPUT_TEXT => BlockKind::Content,
+        f::REFUSAL_PART => BlockKind::Refusal,
+        f::REASONING_TEXT | f::SUMMARY_TEXT => BlockKind::Reasoning,
+        _ => BlockKind::Other,
+    }
+}
+
+/// True for item types the client runs (they get tool-call events).
+fn is_client_call(kind: &str) -> bool {
+    kind == f::FUNCTION_CALL || kind == f::CUSTOM_TOOL_CALL
+}
+
+/// Progress events of hosted tools (`response.web_search_call.searching`,
+/// `response.mcp_list_tools.completed`, …): nothing for the final object
+/// (the complete item follows in `output_item.done`).
+fn is_progress(kind: &str) -> bool {
+    let Some(rest) = kind.strip_prefix("response.") else {
+        return false;
+    };
+    let Some((item, step)) = rest.rsplit_once('.') else {
+        return false;
+    };
+    !item.is_empty()
+        && (matches!(
+            step,
+            "in_progress"
+                | "searching"
+                | "interpreting"
+                | "generating"
+                | "completed"
+                | "failed"
+                | "incomplete"
+                | "partial_image"
+        ) || item == "shell_call_output_content")
+}
+
+fn field(out: &mut Delta, key: Key, value: Raw, rule: Rule) {
+    out.push(Op::Field {
+        at: Scope::Top,
+        key,
+        value,
+        rule,
+        event: false,
+    });
+}
+
+impl Decoder {
+    pub fn new(max_depth: usize, max_index: u32) -> Decoder {
+        Decoder {
+            calls: Vec::new(),
+            parts: Vec::new(),
+            max_depth,
+            max_index,
+        }
+    }
+
+    /// True for what may follow the terminal event without a warning:
+    /// `data: [DONE]` (OpenRouter ends its Responses streams with it).
+    pub fn is_trailer(&self, data: &str) -> bool {
+        data == "[DONE]"
+    }
+
+    /// The ordinal of the client call at `output_index`, and whether it is
+    /// new.
+    fn ordinal(&mut self, output_index: u32) -> (u32, bool) {
+        match self.calls.binary_search_by_key(&output_index, |&(o, _)| o) {
+            Ok(i) => (self.calls[i].1, false),
+            Err(i) => {
+                let ordinal = self.calls.len() as u32;
+                self.calls.insert(i, (output_index, ordinal));
+                (ordinal, true)
+            }
+        }
+    }
+
+    /// Decodes one event into `out`.
+    pub fn decode(&mut self, event_type: &str, data: &str, out: &mut Delta) -> Decoded {
+        if data == "[DONE]" {
+            return Ok(Payload::Skip(SkipReason::EventType));
+        }
+        let mut sc = Cur::new(data, self.max_depth);
+        if sc.ws() == 0 && sc.pos() >= data.len() {
+            return Ok(Payload::Skip(SkipReason::EmptyData));
+        }
+        let m = match self.members(&mut sc).and_then(|m| {
+            sc.finish()?;
+            Ok(m)
+        }) {
+            Ok(m) => m,
+            Err(Stop) => return Err(sc.failure(self.max_depth)),
+        };
+        let kind: Cow<'_, str> = match m.kind {
+            Some(r) if r.kind == ValueKind::String => r.text.get(data).to_cow(),
+            Some(r) if r.kind != ValueKind::Null => {
+                return Err(shape(r.span.start, "type", "a string"))
+            }
+            _ => Cow::Borrowed(event_type),
+        };
+        self.dispatch(&kind, &m, event_type, data, out)
+    }
+
+    fn dispatch(
+        &mut self,
+        kind: &str,
+        m: &Members,
+        event_type: &str,
+        data: &str,
+        out: &mut Delta,
+    ) -> Decoded {
+        use group::{CODE, CONTENT, MCP_ARGUMENTS, PATCH_DIFF, SHELL_COMMAND, SUMMARY};
+        let content = |m: &Members| need(m.content_index, "content_index", INDEX);
+        let summary = |m: &Members| need(m.summary_index, "summary_index", INDEX);
+        let command = |m: &Members| need(m.command_index, "command_index", INDEX);
+        match kind {
+            "response.output_text.delta" => {
+                let part = self.text_delta(m, CONTENT, content(m)?, BlockKind::Content, out)?;
+                if let Some((span, _)) = m.logprobs.filter(|&(_, n)| n > 0) {
+                    out.push(Op::Field {
+                        at: Scope::Block(CHOICE, part),
+                        key: Key::Static(f::LOGPROBS),
+                        value: Raw::value(span, ValueKind::Array),
+                        rule: Rule::Merge,
+                        event: false,
+                    });
+                }
+            }
+            "response.refusal.delta" => {
+                self.text_delta(m, CONTENT, content(m)?, BlockKind::Refusal, out)?;
+            }
+            "response.reasoning_text.delta" => {
+                self.text_delta(m, CONTENT, content(m)?, BlockKind::Reasoning, out)?;
+            }
+            "response.reasoning_summary_text.delta" => {
+                self.text_delta(m, SUMMARY, summary(m)?, BlockKind::Reasoning, out)?;
+            }
+            "response.output_text.done" => {
+                self.text_done(m, CONTENT, content(m)?, BlockKind::Content, m.text, out)?
+            }
+            "response.refusal.done" => {
+                self.text_done(m, CONTENT, content(m)?, BlockKind::Refusal, m.refusal, out)?
+            }
+            "response.reasoning_text.done" => {
+                self.text_done(m, CONTENT, content(m)?, BlockKind::Reasoning, m.text, out)?
+            }
+            "response.reasoning_summary_text.done" => {
+                self.text_done(m, SUMMARY, summary(m)?, BlockKind::Reasoning, m.text, out)?
+            }
+            "response.function_call_arguments.delta" | "response.custom_tool_call_input.delta" => {
+                let oi = need(m.output_index, "output_index", INDEX)?;
+                let delta = need(string(m.delta, "delta")?, "delta", "a string")?;
+                self.call(oi, None, Some(delta), out);
+            }
+            "response.function_call_arguments.done" => {
+                let oi = need(m.output_index, "output_index", INDEX)?;
+                let full = string(m.arguments, "arguments")?;
+                self.call(oi, None, None, out);
+                out.push(Op::ToolDone {
+                    choice: CHOICE,
+                    arguments: full,
+                });
+            }
+            "response.custom_tool_call_input.done" => {
+                let oi = need(m.output_index, "output_index", INDEX)?;
+                let full = string(m.input, "input")?;
+                self.call(oi, None, None, out);
+                out.push(Op::ToolDone {
+                    choice: CHOICE,
+                    arguments: full,
+                });
+            }
+            "response.content_part.added" => self.part_added(m, CONTENT, content(m)?, data, out)?,
+            "response.content_part.done" => self.part_done(m, CONTENT, content(m)?, data, out)?,
+            "response.reasoning_summary_part.added" => {
+                self.part_added(m, SUMMARY, summary(m)?, data, out)?
+            }
+            "response.reasoning_summary_part.done" => {
+                self.part_done(m, SUMMARY, summary(m)?, data, out)?
+            }
+            "response.output_item.added" => self.item_added(m, data, out)?,
+            "response.output_item.done" => self.item_done(m, data, out)?,
+            "response.output_text.annotation.added" => {
+                let oi = need(m.output_index, "output_index", INDEX)?;
+                let ci = content(m)?;
+                let annotation = need(m.annotation, "annotation", AN_OBJECT)?;
+                out.push(Op::Field {
+                    at: Scope::Block(
+                        CHOICE,
+                        BlockKey::Part {
+                            item: oi,
+                            group: CONTENT,
+                            part: ci,
+                        },
+                    ),
+                    key: Key::Static(f::ANNOTATIONS),
+                    value: annotation,
+                    rule: Rule::Append,
+                    event: false,
+                });
+            }
+            "response.code_interpreter_call_code.delta" => {
+                self.text_delta(m, CODE, 0, BlockKind::Other, out)?;
+            }
+            "response.code_interpreter_call_code.done" => {
+                self.text_done(m, CODE, 0, BlockKind::Other, m.code, out)?
+            }
+            "response.mcp_call_arguments.delta" => {
+                self.text_delta(m, MCP_ARGUMENTS, 0, BlockKind::Other, out)?;
+            }
+            "response.mcp_call_arguments.done" => {
+                self.text_done(m, MCP_ARGUMENTS, 0, BlockKind::Other, m.arguments, out)?
+            }
+            "response.apply_patch_call_operation_diff.delta" => {
+                self.text_delta(m, PATCH_DIFF, 0, BlockKind::Other, out)?;
+            }
+            "response.apply_patch_call_operation_diff.done" => {
+                self.text_done(m, PATCH_DIFF, 0, BlockKind::Other, m.diff, out)?
+            }
+            "response.shell_call_command.added" => {
+                let oi = need(m.output_index, "output_index", INDEX)?;
+                let text = string(m.command, "command")?.unwrap_or(StrSpan::EMPTY);
+                out.push(Op::Text {
+                    choice: CHOICE,
+                    block: BlockKey::Part {
+                        item: oi,
+                        group: SHELL_COMMAND,
+                        part: command(m)?,
+                    },
+                    kind: BlockKind::Other,
+                    text,
+                    pos: text.start(),
+                });
+            }
+            "response.shell_call_command.delta" => {
+                self.text_delta(m, SHELL_COMMAND, command(m)?, BlockKind::Other, out)?;
+            }
+            "response.shell_call_command.done" => self.text_done(
+                m,
+                SHELL_COMMAND,
+                command(m)?,
+                BlockKind::Other,
+                m.command,
+                out,
+            )?,
+            "response.created" | "response.in_progress" | "response.queued" => {
+                let response = need(object(m.response, "response")?, "response", AN_OBJECT)?;
+                self.lifecycle(data, response, out)?;
+            }
+            "response.completed" | "response.incomplete" | "response.failed" => {
+                return self.terminal(kind, m, data, out);
+            }
+            "error" => {
+                let mut p = provider_error::from_body(data);
+                if p.kind.as_deref() == Some("error") {
+                    p.kind = None;
+                }
+                out.clear();
+                return Ok(Payload::ProviderError(p));
+            }
+            k if is_progress(k) => {}
+            k if k.starts_with("response.") => return Ok(Payload::Skip(SkipReason::EventType)),
+            _ if self.looks_foreign(event_type, data) => return Ok(Payload::Foreign),
+            _ => return Ok(Payload::Skip(SkipReason::EventType)),
+        }
+        Ok(Payload::Ops)
+    }
+
+    /// A payload without a Responses type that the detection table takes
+    /// for another format's.
+    fn looks_foreign(&self, event_type: &str, data: &str) -> bool {
+        use crate::protocol::detect::{detect, facts, Detected};
+        match detect(&facts(event_type, data, false, self.max_depth)) {
+            Detected::Format(f) => f != crate::format::Format::OpenAiResponses,
+            _ => false,
+        }
+    }
+
+    /// Walks the event's members (each validated; unknown ones skipped).
+    fn members(&self, sc: &mut Cur<'_>) -> Result<Members> {
+        if sc.ws() != b'{' {
+            return sc.shape(sc.pos(), "event", "a JSON object");
+        }
+        sc.object()?;
+        let mut m = Members::default();
+        let max = self.max_index;
+        members!(sc;
+            0 4 b"type" => m.kind = Some(raw_value(sc)?),
+            1 7 b"item_id" => {
+                sc.skip_value()?;
+            },
+            2 12 b"output_index" => m.output_index = opt_index(sc, "output_index", max)?,
+            3 13 b"content_index" => m.content_index = opt_index(sc, "content_index", max)?,
+            4 5 b"delta" => m.delta = Some(raw_value(sc)?),
+            5 8 b"logprobs" => m.logprobs = logprobs(sc)?,
+            6 11 b"obfuscation" => {
+                sc.skip_value()?;
+            },
+            7 15 b"sequence_number" => {
+                sc.skip_value()?;
+            },
+            8 4 b"text" => m.text = Some(raw_value(sc)?),
+            9 13 b"summary_index" => m.summary_index = opt_index(sc, "summary_index", max)?,
+            10 4 b"item" => m.item = Some(raw_value(sc)?),
+            11 4 b"part" => m.part = Some(raw_value(sc)?),
+            12 8 b"response" => m.response = Some(raw_value(sc)?),
+            13 9 b"arguments" => m.arguments = Some(raw_value(sc)?),
+            14 10 b"annotation" => m.annotation = Some(raw_value(sc)?),
+            15 7 b"refusal" => m.refusal = Some(raw_value(sc)?),
+            16 4 b"code" => m.code = Some(raw_value(sc)?),
+            17 4 b"diff" => m.diff = Some(raw_value(sc)?),
+            18 7 b"command" => m.command = Some(raw_value(sc)?),
+            19 13 b"command_index" => m.command_index = opt_index(sc, "command_index", max)?,
+            20 5 b"input" => m.input = Some(raw_value(sc)?),
+            _ _key => {
+                sc.skip_value()?;
+            },
+        );
+        Ok(m)
+    }
+
+    /// A text delta of part `part` of list `group`; returns the part's key.
+    fn text_delta(
+        &mut self,
+        m: &Members,
+        group: u8,
+        part: u32,
+        kind: BlockKind,
+        out: &mut Delta,
+    ) -> std::result::Result<BlockKey, DecodeError> {
+        let item = need(m.output_index, "output_index", INDEX)?;
+        let text = need(string(m.delta, "delta")?, "delta", "a string")?;
+        let block = BlockKey::Part { item, group, part };
+        out.push(Op::Text {
+            choice: CHOICE,
+            block,
+            kind,
+            text,
+            pos: text.start(),
+        });
+        Ok(block)
+    }
+
+    /// A part's text is complete (`full`: its whole text).
+    fn text_done(
+        &mut self,
+        m: &Members,
+        group: u8,
+        part: u32,
+        kind: BlockKind,
+        full: Option<Raw>,
+        out: &mut Delta,
+    ) -> std::result::Result<(), DecodeError> {
+        let item = need(m.output_index, "output_index", INDEX)?;
+        let text = string(full, "text")?;
+        out.push(Op::TextDone {
+            choice: CHOICE,
+            block: BlockKey::Part { item, group, part },
+            kind,
+            text,
+        });
+        Ok(())
+    }
+
+    /// A fragment of the client call at output index `oi`: its identity when
+    /// it is new, `arguments` appended.
+    fn call(
+        &mut self,
+        oi: u32,
+        info: Option<&ItemInfo>,
+        arguments: Option<StrSpan>,
+        out: &mut Delta,
+    ) {
+        let (ordinal, new) = self.ordinal(oi);
+        let (id, kind, name) = match info {
+            Some(i) if new => (i.call_id, i.kind, i.name),
+            _ => (None, None, None),
+        };
+        out.push(Op::Tool {
+            choice: CHOICE,
+            index: Some(ordinal),
+            id,
+            kind,
+            name,
+            arguments,
+            block: Some(BlockKey::Index(oi)),
+            pos: arguments.map_or(0, |a| a.start()),
+        });
+    }
+
+    fn part_added(
+        &mut self,
+        m: &Members,
+        group: u8,
+        part: u32,
+        data: &str,
+        out: &mut Delta,
+    ) -> std::result::Result<(), DecodeError> {
+        let item = need(m.output_index, "output_index", INDEX)?;
+        let span = need(object(m.part, "part")?, "part", AN_OBJECT)?;
+        let info = self.item_info(data, span, false)?;
+        let kind = info
+            .kind
+            .map_or(BlockKind::Other, |k| part_kind(&k.get(data).to_cow()));
+        let block = BlockKey::Part { item, group, part };
+        out.push(Op::BlockStart {
+            choice: CHOICE,
+            block,
+            kind,
+            fields: Some(span),
+            pos: span.start,
+        });
+        if let Some(t) = info.text.filter(|t| !t.is_empty()) {
+            out.push(Op::Text {
+                choice: CHOICE,
+                block,
+                kind,
+                text: t,
+                pos: t.start(),
+            });
+        }
+        Ok(())
+    }
+
+    fn part_done(
+        &mut self,
+        m: &Members,
+        group: u8,
+        part: u32,
+        data: &str,
+        out: &mut Delta,
+    ) -> std::result::Result<(), DecodeError> {
+        let item = need(m.output_index, "output_index", INDEX)?;
+        let span = need(object(m.part, "part")?, "part", AN_OBJECT)?;
+        let info = self.item_info(data, span, false)?;
+        let kind = info
+            .kind
+            .map_or(BlockKind::Other, |k| part_kind(&k.get(data).to_cow()));
+        let block = BlockKey::Part { item, group, part };
+        if kind != BlockKind::Other {
+            out.push(Op::TextDone {
+                choice: CHOICE,
+                block,
+                kind,
+                text: info.text,
+            });
+        }
+        out.push(Op::BlockStop {
+            choice: CHOICE,
+            block,
+            fields: Some(span),
+        });
+        Ok(())
+    }
+
+    fn item_added(
+        &mut self,
+        m: &Members,
+        data: &str,
+        out: &mut Delta,
+    ) -> std::result::Result<(), DecodeError> {
+        let oi = need(m.output_index, "output_index", INDEX)?;
+        let span = need(object(m.item, "item")?, "item", AN_OBJECT)?;
+        let info = self.item_info(data, span, false)?;
+        let client = info
+            .kind
+            .is_some_and(|k| is_client_call(&k.get(data).to_cow()));
+        out.push(Op::BlockStart {
+            choice: CHOICE,
+            block: BlockKey::Index(oi),
+            kind: if client {
+                BlockKind::Tool
+            } else {
+                BlockKind::Other
+            },
+            fields: Some(span),
+            pos: span.start,
+        });
+        if client {
+            let arguments = info.arguments.or(info.input).filter(|a| !a.is_empty());
+            self.call(oi, Some(&info), arguments, out);
+        }
+        Ok(())
+    }
+
+    fn item_done(
+        &mut self,
+        m: &Members,
+        data: &str,
+        out: &mut Delta,
+    ) -> std::result::Result<(), DecodeError> {
+        let oi = need(m.output_index, "output_index", INDEX)?;
+        let span = need(object(m.item, "item")?, "item", AN_OBJECT)?;
+        let info = self.item_info(data, span, true)?;
+        let client = info
+            .kind
+            .is_some_and(|k| is_client_call(&k.get(data).to_cow()));
+        if client {
+            self.call(oi, Some(&info), None, out);
+            out.push(Op::ToolDone {
+                choice: CHOICE,
+                arguments: info.arguments.or(info.input),
+            });
+        }
+        for p in &self.parts {
+            out.push(Op::TextDone {
+                choice: CHOICE,
+                block: BlockKey::Part {
+                    item: oi,
+                    group: p.group,
+                    part: p.index,
+                },
+                kind: p.kind,
+                text: Some(p.text),
+            });
+        }
+        out.push(Op::BlockStop {
+            choice: CHOICE,
+            block: BlockKey::Index(oi),
+            fields: Some(span),
+        });
+        Ok(())
+    }
+
+    /// Reads an item's (or a part's) identity and text; with `parts`, the
+    /// texts of its `content` and `summary` parts too (into `self.parts`).
+    fn item_info(
+        &mut self,
+        data: &str,
+        span: Span,
+        parts: bool,
+    ) -> std::result::Result<ItemInfo, DecodeError> {
+        self.parts.clear();
+        let mut sc = Cur::new(data, self.max_depth);
+        sc.advance_to(span.start);
+        let mut info = ItemInfo::default();
+        let walked = self.walk_item(&mut sc, &mut info, parts);
+        match walked {
+            Ok(()) => Ok(info),
+            Err(Stop) => Err(sc.failure(self.max_depth)),
+        }
+    }
+
+    fn walk_item(&mut self, sc: &mut Cur<'_>, info: &mut ItemInfo, parts: bool) -> Result<()> {
+        sc.object()?;
+        let string_of = |sc: &mut Cur<'_>| -> Result<Option<StrSpan>> {
+            let v = raw_value(sc)?;
+            Ok((v.kind == ValueKind::String).then_some(v.text))
+        };
+        members!(sc;
+            0 4 b"type" => info.kind = string_of(sc)?,
+            1 7 b"call_id" => info.call_id = string_of(sc)?,
+            2 4 b"name" => info.name = string_of(sc)?,
+            3 9 b"arguments" => info.arguments = string_of(sc)?,
+            4 5 b"input" => info.input = string_of(sc)?,
+            5 4 b"text" => info.text = string_of(sc)?,
+            6 7 b"refusal" => info.text = info.text.or(string_of(sc)?),
+            7 7 b"content" => {
+                if parts && sc.ws() == b'[' {
+                    self.part_list(sc, group::CONTENT)?;
+                } else {
+                    sc.skip_value()?;
+                }
+            },
+            8 7 b"summary" => {
+                if parts && sc.ws() == b'[' {
+                    self.part_list(sc, group::SUMMARY)?;
+                } else {
+                    sc.skip_value()?;
+                }
+            },
+            _ _key => {
+                sc.skip_value()?;
+            },
+        );
+        Ok(())
+    }
+
+    /// The text parts of a complete item's part list.
+    fn part_list(&mut self, sc: &mut Cur<'_>, group: u8) -> Result<()> {
+        sc.array()?;
+        let mut first = true;
+        let mut index = 0u32;
+        while sc.next_element(&mut first)? {
+            if sc.ws() != b'{' {
+                sc.skip_value()?;
+                index = index.saturating_add(1);
+                continue;
+            }
+            let mut part = ItemInfo::default();
+            sc.object()?;
+            let mut kind = None;
+            members!(sc;
+                0 4 b"type" => {
+                    let v = raw_value(sc)?;
+                    if v.kind == ValueKind::String {
+                        kind = Some(part_kind(&v.text.get(sc.text()).to_cow()));
+                    }
+                },
+                1 4 b"text" => {
+                    let v = raw_value(sc)?;
+                    if v.kind == ValueKind::String {
+                        part.text = Some(v.text);
+                    }
+                },
+                2 7 b"refusal" => {
+                    let v = raw_value(sc)?;
+                    if v.kind == ValueKind::String && part.text.is_none() {
+                        part.text = Some(v.text);
+                    }
+                },
+                _ _key => {
+                    sc.skip_value()?;
+                },
+            );
+            match (kind, part.text) {
+                (Some(kind), Some(text)) if kind != BlockKind::Other => self.parts.push(PartText {
+                    group,
+                    index,
+                    kind,
+                    text,
+                }),
+                _ => {}
+            }
+            index = index.saturating_add(1);
+        }
+        Ok(())
+    }
+
+    /// `response.created` / `in_progress` / `queued`: every member of the
+    /// response is a top-level field, replaced by later events.
+    fn lifecycle(
+        &mut self,
+        data: &str,
+        span: Span,
+        out: &mut Delta,
+    ) -> std::result::Result<(), DecodeError> {
+        let mut sc = Cur::new(data, self.max_depth);
+        sc.advance_to(span.start);
+        let walked = (|| -> Result<()> {
+            sc.object()?;
+            let mut first = true;
+            while let Some(key) = sc.next_key(&mut first)? {
+                let value = raw_value(&mut sc)?;
+                field(out, Key::Wire(key), value, Rule::Replace);
+            }
+            Ok(())
+        })();
+        walked.map_err(|Stop| sc.failure(self.max_depth))
+    }
+
+    /// A terminal event: its response is the final object.
+    fn terminal(&mut self, kind: &str, m: &Members, data: &str, out: &mut Delta) -> Decoded {
+        let span = need(object(m.response, "response")?, "response", AN_OBJECT)?;
+        let mut sc = Cur::new(data, self.max_depth);
+        sc.advance_to(span.start);
+        let mut o = Outcome::default();
+        if terminal_members(&mut sc, &mut o, out).is_err() {
+            return Err(sc.failure(self.max_depth));
+        }
+        out.push(Op::Snapshot { raw: span });
+        let incomplete = kind == "response.incomplete";
+        let reason = if incomplete {
+            o.reason.or(o.status)
+        } else {
+            o.status
+        };
+        // Without a status, the event type's last word (`completed`, …).
+        let reason = reason.or_else(|| {
+            m.kind
+                .filter(|t| !t.text.escaped())
+                .map(|t| StrSpan::new(t.text.start() + "response.".len(), t.text.end(), false))
+        });
+        if let Some(reason) = reason {
+            out.push(Op::Finish {
+                choice: CHOICE,
+                reason,
+            });
+        }
+        if let Some((raw, tokens)) = o.usage {
+            out.usage(raw, tokens, Rule::Last);
+        }
+        if kind == "response.failed" {
+            let p = match o.error {
+                Some(e) => provider_error::from_value(&parse_raw(e.get(data))),
+                None => ProviderError {
+                    message: "the response failed".to_string(),
+                    ..ProviderError::default()
+                },
+            };
+            return Ok(Payload::ProviderError(p));
+        }
+        out.push(Op::Terminal);
+        Ok(Payload::Ops)
+    }
+}
+
+/// The members of a terminal response that the ops need: `id` and `model`
+/// (for the fold's identity), `status`, `incomplete_details.reason`,
+/// `error`, `usage`.
+fn terminal_members(sc: &mut Cur<'_>, o: &mut Outcome, out: &mut Delta) -> Result<()> {
+    sc.object()?;
+    members!(sc;
+        0 2 b"id" => field(out, Key::Static(f::ID), raw_value(sc)?, Rule::First),
+        1 5 b"model" => field(out, Key::Static(f::MODEL), raw_value(sc)?, Rule::First),
+        2 6 b"status" => {
+            let v = raw_value(sc)?;
+            if v.kind == ValueKind::String {
+                o.status = Some(v.text);
+            }
+        },
+        3 18 b"incomplete_details" => {
+            if sc.ws() == b'{' {
+                sc.object()?;
+                members!(sc;
+                    0 6 b"reason" => {
+                        let v = raw_value(sc)?;
+                        if v.kind == ValueKind::String {
+                            o.reason = Some(v.text);
+                        }
+                    },
+                    _ _key => {
+                        sc.skip_value()?;
+                    },
+                );
+            } else {
+                sc.skip_value()?;
+            }
+        },
+        4 5 b"error" => {
+            let v = raw_value(sc)?;
+            if v.kind == ValueKind::Object {
+                o.error = Some(v.span);
+            }
+        },
+        5 5 b"usage" => {
+            if sc.ws() == b'{' {
+                o.usage = Some(usage(sc)?);
+            } else {
+                sc.skip_value()?;
+            }
+        },
+        _ _key => {
+            sc.skip_value()?;
+        },
+    );
+    Ok(())
+}
+
+/// `logprobs`: the array's span and its number of elements.
+fn logprobs(sc: &mut Cur<'_>) -> Result<Option<(Span, usize)>> {
+    sc.ws();
+    let start = sc.pos();
+    Ok(list(sc, "logprobs")?.map(|l| {
+        (
+            Span {
+                start,
+                end: sc.pos(),
+            },
+            l.count,
+        )
+    }))
+}
+
+/// A `usage` object: its span and counts.
+fn usage(sc: &mut Cur<'_>) -> Result<(Span, TokenCounts)> {
+    let start = sc.pos();
+    sc.object()?;
+    let mut t = TokenCounts::default();
+    members!(sc;
+        0 12 b"input_tokens" => t.input_tokens = opt_count(sc)?,
+        1 20 b"input_tokens_details" => t.cached_input_tokens = detail(sc, b"cached_tokens")?,
+        2 13 b"output_tokens" => t.output_tokens = opt_count(sc)?,
+        3 21 b"output_tokens_details" => t.reasoning_tokens = detail(sc, b"reasoning_tokens")?,
+        4 12 b"total_tokens" => t.total_tokens = opt_count(sc)?,
+        _ _key => {
+            sc.skip_value()?;
+        },
+    );
+    Ok((
+        Span {
+            start,
+            end: sc.pos(),
+        },
+        t,
+    ))
+}
+
+/// One count of a `*_details` object (anything else skipped).
+fn detail<const N: usize>(sc: &mut Cur<'_>, name: &[u8; N]) -> Result<Option<u64>> {
+    if sc.ws() != b'{' {
+        sc.skip_value()?;
+        return Ok(None);
+    }
+    sc.object()?;
+    let mut found = None;
+    let mut first = true;
+    while sc.next_member(&mut first)? {
+        if sc.eat_key::<N>(name)? {
+            found = opt_count(sc)?;
+        } else {
+            sc.key_here()?;
+            sc.skip_value()?;
+        }
+    }
+    Ok(found)
+}

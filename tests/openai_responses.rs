@@ -1,0 +1,1049 @@
+//! OpenAI Responses streams: the final object must equal what openai-python
+//! 3.57's `responses.stream(...).get_final_response()` gave for the same
+//! bytes (`NAME.expected.json`), the events must add up to that object, and
+//! the SDK's own delta events must agree with ours. Where the SDK raised
+//! (`NAME.error.txt`), the stream folds without a panic and exits as
+//! DESIGN.md says; the object accumulated from the events is checked
+//! against the SDK's snapshot and against the terminal event's response
+//! (read with serde_json from the stream itself).
+//!
+//! The default run reads the selection in `tests/data/corpus/openai-responses`;
+//! with `STREAMFOLD_SHARED` set, every stream of the shared folder.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value as Json};
+use streamfold::{ErrorKind, Event, Final, Fold, Format, Verdict};
+use support::json::diff_by_value;
+use support::{data_root, fold_async_using, fold_using, sse_files, Outcome};
+
+fn corpus_dir() -> PathBuf {
+    data_root().join("corpus/openai-responses")
+}
+
+fn name_of(sse: &Path) -> String {
+    sse.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+fn read_json(path: &Path) -> Option<Json> {
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(serde_json::from_str(&text).unwrap())
+}
+
+/// Folds `bytes` in pieces of `size` bytes (`usize::MAX`: whole).
+fn fold_in(bytes: &[u8], size: usize) -> Outcome {
+    let cuts: Vec<usize> = if size >= bytes.len() {
+        vec![bytes.len()]
+    } else {
+        bytes.chunks(size).map(<[u8]>::len).collect()
+    };
+    fold_using(bytes, &cuts, Fold::new())
+}
+
+fn final_json(out: &Outcome) -> Json {
+    assert_eq!(out.done.format(), Format::OpenAiResponses);
+    serde_json::to_value(&out.done).unwrap()
+}
+
+/// The SSE events of an LF-framed body: (offset of the event, its data).
+/// A naive splitter, independent of the library's.
+fn sse_events(bytes: &[u8]) -> Vec<(usize, String)> {
+    let text = std::str::from_utf8(bytes).unwrap();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for block in text.split_inclusive("\n\n") {
+        let data: Vec<&str> = block
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .map(|d| d.strip_prefix(' ').unwrap_or(d))
+            .collect();
+        if !data.is_empty() {
+            out.push((at, data.join("\n")));
+        }
+        at += block.len();
+    }
+    out
+}
+
+/// The terminal event of a stream, read with serde_json: its offset, type
+/// and response.
+fn terminal_event(bytes: &[u8]) -> Option<(usize, String, Json)> {
+    sse_events(bytes).into_iter().find_map(|(at, data)| {
+        let v: Json = serde_json::from_str(&data).ok()?;
+        let kind = v["type"].as_str()?.to_string();
+        matches!(
+            kind.as_str(),
+            "response.completed" | "response.incomplete" | "response.failed"
+        )
+        .then(|| (at, kind, v["response"].clone()))
+    })
+}
+
+// ---------------------------------------------------------------------------
+// What the events add up to, and what the final object says they must
+
+/// A client tool call, as the events report it or the final object holds it.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Call {
+    id: String,
+    name: String,
+    arguments: String,
+}
+
+/// Texts by output index, and client calls in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Texts {
+    content: BTreeMap<u64, String>,
+    reasoning: BTreeMap<u64, String>,
+    refusal: BTreeMap<u64, String>,
+    calls: Vec<Call>,
+}
+
+/// Texts in output order, without their positions: events report the
+/// wire's `output_index`, which may skip items the stream never shows
+/// (gpt-5.3-codex streams items 0 and 2), while `output` lists the items.
+#[derive(Debug, Clone, PartialEq)]
+struct InOrder {
+    content: Vec<String>,
+    reasoning: Vec<String>,
+    refusal: Vec<String>,
+    calls: Vec<Call>,
+}
+
+impl Texts {
+    fn in_order(&self) -> InOrder {
+        let values = |m: &BTreeMap<u64, String>| m.values().cloned().collect();
+        InOrder {
+            content: values(&self.content),
+            reasoning: values(&self.reasoning),
+            refusal: values(&self.refusal),
+            calls: self.calls.clone(),
+        }
+    }
+
+    fn drop_empty(mut self) -> Texts {
+        for m in [&mut self.content, &mut self.reasoning, &mut self.refusal] {
+            m.retain(|_, t| !t.is_empty());
+        }
+        self
+    }
+}
+
+/// What the final object's items hold.
+fn texts_of_final(response: &Json) -> Texts {
+    let mut t = Texts::default();
+    let items = response["output"].as_array().cloned().unwrap_or_default();
+    for (i, item) in items.iter().enumerate() {
+        let i = i as u64;
+        let parts = |key: &str| item[key].as_array().cloned().unwrap_or_default();
+        match item["type"].as_str().unwrap_or("") {
+            "message" => {
+                for p in parts("content") {
+                    match p["type"].as_str() {
+                        Some("output_text") => t
+                            .content
+                            .entry(i)
+                            .or_default()
+                            .push_str(p["text"].as_str().unwrap()),
+                        Some("refusal") => t
+                            .refusal
+                            .entry(i)
+                            .or_default()
+                            .push_str(p["refusal"].as_str().unwrap()),
+                        _ => {}
+                    }
+                }
+            }
+            "reasoning" => {
+                for p in parts("summary").iter().chain(&parts("content")) {
+                    if let Some(text) = p["text"].as_str() {
+                        t.reasoning.entry(i).or_default().push_str(text);
+                    }
+                }
+            }
+            kind @ ("function_call" | "custom_tool_call") => {
+                let args = if kind == "function_call" {
+                    "arguments"
+                } else {
+                    "input"
+                };
+                t.calls.push(Call {
+                    id: item["call_id"].as_str().unwrap_or("").to_string(),
+                    name: item["name"].as_str().unwrap_or("").to_string(),
+                    arguments: item[args].as_str().unwrap_or("").to_string(),
+                });
+            }
+            _ => {}
+        }
+    }
+    t.drop_empty()
+}
+
+/// What our events add up to (deltas), and the same from the `.done`
+/// events; asserts the order rules on the way.
+fn texts_of_events(name: &str, events: &[Event<'_>]) -> (Texts, Texts) {
+    let mut deltas = Texts::default();
+    let mut dones = Texts::default();
+    for e in events {
+        match e {
+            Event::ContentDelta { block, delta, .. } => deltas
+                .content
+                .entry(block.expect("content has a block") as u64)
+                .or_default()
+                .push_str(delta),
+            Event::ContentDone { block, content, .. } => dones
+                .content
+                .entry(block.unwrap() as u64)
+                .or_default()
+                .push_str(content),
+            Event::ReasoningDelta { block, delta, .. } => deltas
+                .reasoning
+                .entry(block.expect("reasoning has a block") as u64)
+                .or_default()
+                .push_str(delta),
+            Event::ReasoningDone {
+                block, reasoning, ..
+            } => dones
+                .reasoning
+                .entry(block.unwrap() as u64)
+                .or_default()
+                .push_str(reasoning),
+            Event::RefusalDelta { block, delta, .. } => deltas
+                .refusal
+                .entry(block.unwrap() as u64)
+                .or_default()
+                .push_str(delta),
+            Event::RefusalDone { block, refusal, .. } => dones
+                .refusal
+                .entry(block.unwrap() as u64)
+                .or_default()
+                .push_str(refusal),
+            Event::ToolCallStart {
+                index, id, name: n, ..
+            } => {
+                assert_eq!(
+                    *index as usize,
+                    deltas.calls.len(),
+                    "{name}: calls start in order, numbered from 0"
+                );
+                let call = Call {
+                    id: id.to_string(),
+                    name: n.to_string(),
+                    arguments: String::new(),
+                };
+                deltas.calls.push(call.clone());
+                dones.calls.push(call);
+            }
+            Event::ToolCallArgumentsDelta {
+                index,
+                arguments_delta,
+                ..
+            } => deltas.calls[*index as usize]
+                .arguments
+                .push_str(arguments_delta),
+            Event::ToolCallArgumentsDone {
+                index, arguments, ..
+            } => dones.calls[*index as usize].arguments.push_str(arguments),
+            _ => {}
+        }
+    }
+    (deltas.drop_empty(), dones.drop_empty())
+}
+
+/// The events agree with the final object: texts, calls, usage, finish
+/// reason, and `end` last.
+fn events_agree_with_final(name: &str, out: &Outcome, complete: bool) {
+    let response = final_json(out);
+    let want = texts_of_final(&response).in_order();
+    let (deltas, dones) = texts_of_events(name, &out.events);
+    assert_eq!(
+        deltas.in_order(),
+        want,
+        "{name}: the deltas add up to the final object"
+    );
+    if complete {
+        // (A truncated stream's open runs get no `.done`.)
+        assert_eq!(
+            dones.in_order(),
+            want,
+            "{name}: the .done events add up to the final object"
+        );
+    }
+
+    let usage = out.events.iter().rev().find_map(|e| match e {
+        Event::Usage { usage, tokens, .. } => Some((usage.as_str().to_string(), *tokens)),
+        _ => None,
+    });
+    match (&usage, response.get("usage").filter(|u| !u.is_null())) {
+        (Some((raw, tokens)), Some(u)) => {
+            let raw: Json = serde_json::from_str(raw).unwrap();
+            assert!(diff_by_value(&raw, u).is_empty(), "{name}: usage event");
+            let count = |v: &Json| v.as_u64();
+            assert_eq!(tokens.input_tokens, count(&u["input_tokens"]), "{name}");
+            assert_eq!(tokens.output_tokens, count(&u["output_tokens"]), "{name}");
+            assert_eq!(tokens.total_tokens, count(&u["total_tokens"]), "{name}");
+            assert_eq!(
+                tokens.reasoning_tokens,
+                count(&u["output_tokens_details"]["reasoning_tokens"]),
+                "{name}"
+            );
+            assert_eq!(
+                tokens.cached_input_tokens,
+                count(&u["input_tokens_details"]["cached_tokens"]),
+                "{name}"
+            );
+        }
+        (None, None) => {}
+        (ours, theirs) => panic!("{name}: usage event {ours:?} vs final {theirs:?}"),
+    }
+
+    if complete {
+        let reason = out.events.iter().rev().find_map(|e| match e {
+            Event::FinishReason { finish_reason, .. } => Some(finish_reason.to_string()),
+            _ => None,
+        });
+        let want = match response["status"].as_str() {
+            Some("incomplete") => response["incomplete_details"]["reason"].as_str(),
+            other => other,
+        };
+        assert_eq!(reason.as_deref(), want, "{name}: finish reason");
+        assert!(
+            matches!(
+                out.events.last(),
+                Some(Event::End {
+                    verdict: Verdict::Complete,
+                    ..
+                })
+            ),
+            "{name}: `end` is the last event, complete: {:?}",
+            out.events.last()
+        );
+    }
+}
+
+/// The SDK's delta events (by output index), concatenated, are a prefix of
+/// ours, and its `.done` events' texts equal ours.
+fn sdk_events_agree(name: &str, events_jsonl: &str, out: &Outcome) {
+    let (ours, _) = texts_of_events(name, &out.events);
+    // Our calls by output index.
+    let mut call_block = BTreeMap::new();
+    for e in &out.events {
+        if let Event::ToolCallStart { index, block, .. } = e {
+            call_block.insert(block.unwrap() as u64, *index as usize);
+        }
+    }
+    let mut deltas: BTreeMap<(&str, u64), String> = BTreeMap::new();
+    let mut dones: BTreeMap<(&str, u64), String> = BTreeMap::new();
+    for line in events_jsonl.lines().filter(|l| !l.trim().is_empty()) {
+        let e: Json = serde_json::from_str(line).unwrap();
+        let oi = e["output_index"].as_u64().unwrap_or(u64::MAX);
+        let (kind, delta, done) = match e["type"].as_str().unwrap() {
+            "response.output_text.delta" => ("content", Some(&e["delta"]), None),
+            "response.output_text.done" => ("content", None, Some(&e["text"])),
+            "response.reasoning_summary_text.delta" | "response.reasoning_text.delta" => {
+                ("reasoning", Some(&e["delta"]), None)
+            }
+            "response.reasoning_summary_text.done" | "response.reasoning_text.done" => {
+                ("reasoning", None, Some(&e["text"]))
+            }
+            "response.refusal.delta" => ("refusal", Some(&e["delta"]), None),
+            "response.refusal.done" => ("refusal", None, Some(&e["refusal"])),
+            "response.function_call_arguments.delta" => ("arguments", Some(&e["delta"]), None),
+            "response.function_call_arguments.done" => ("arguments", None, Some(&e["arguments"])),
+            _ => continue,
+        };
+        if let Some(d) = delta {
+            deltas
+                .entry((kind, oi))
+                .or_default()
+                .push_str(d.as_str().unwrap());
+        }
+        if let Some(d) = done {
+            dones
+                .entry((kind, oi))
+                .or_default()
+                .push_str(d.as_str().unwrap());
+        }
+    }
+    let ours_of = |kind: &str, oi: u64| -> String {
+        match kind {
+            "content" => ours.content.get(&oi).cloned(),
+            "reasoning" => ours.reasoning.get(&oi).cloned(),
+            "refusal" => ours.refusal.get(&oi).cloned(),
+            _ => call_block
+                .get(&oi)
+                .map(|&i| ours.calls[i].arguments.clone()),
+        }
+        .unwrap_or_default()
+    };
+    for ((kind, oi), sdk) in &deltas {
+        let ours = ours_of(kind, *oi);
+        assert!(
+            ours.starts_with(sdk.as_str()),
+            "{name}: SDK {kind} deltas of output {oi} are not ours:\n{sdk:?}\nvs\n{ours:?}"
+        );
+    }
+    for ((kind, oi), sdk) in &dones {
+        assert_eq!(
+            &ours_of(kind, *oi),
+            sdk,
+            "{name}: SDK {kind} .done of output {oi}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The corpus
+
+/// How the SDK ended a stream of the corpus.
+enum Oracle {
+    /// `get_final_response()`.
+    Final(Json),
+    /// It raised: the message, and its snapshot if it had one.
+    Raised(String, Option<Json>),
+}
+
+fn oracle(sse: &Path) -> Oracle {
+    if let Some(v) = read_json(&sse.with_extension("expected.json")) {
+        return Oracle::Final(v);
+    }
+    let error = std::fs::read_to_string(sse.with_extension("error.txt"))
+        .unwrap_or_else(|_| panic!("{}: no expected.json and no error.txt", sse.display()));
+    Oracle::Raised(error, read_json(&sse.with_extension("snapshot.json")))
+}
+
+/// The partial agrees with a snapshot of the SDK on text and items.
+fn same_text_and_items(name: &str, ours: &Final, theirs: &Json) {
+    let ours = ours.as_responses().unwrap();
+    let theirs_text: String = texts_of_final(theirs).content.into_values().collect();
+    assert_eq!(ours.output_text(), theirs_text, "{name}: text");
+    let ours = serde_json::to_value(ours).unwrap();
+    let diffs = diff_by_value(&ours["output"], &theirs["output"]);
+    assert!(
+        diffs.is_empty(),
+        "{name}: items differ:\n{}",
+        diffs.join("\n")
+    );
+}
+
+fn check_corpus_stream(sse: &Path) {
+    let name = name_of(sse);
+    let bytes = std::fs::read(sse).unwrap();
+    let out = fold_in(&bytes, usize::MAX);
+    let terminal = terminal_event(&bytes);
+    match oracle(sse) {
+        Oracle::Final(expected) => {
+            assert_eq!(out.error, None, "{name}: folds without error");
+            let ours = final_json(&out);
+            let diffs = diff_by_value(&ours, &expected);
+            assert!(
+                diffs.is_empty(),
+                "{name}: final object differs from the SDK's (ours vs SDK):\n{}",
+                diffs.join("\n")
+            );
+            events_agree_with_final(&name, &out, true);
+        }
+        Oracle::Raised(error, snapshot) if error.contains("APIError") => {
+            // An `error` event: a provider error (exit 2), the partial kept.
+            let (kind, ..) = out.error.clone().expect("the error event stops the stream");
+            assert!(kind.starts_with("Provider"), "{name}: {kind}");
+            let message = error.lines().last().unwrap();
+            let message = message.strip_prefix("openai.APIError: ").unwrap();
+            assert!(kind.contains(&message[..60]), "{name}: {kind} vs {message}");
+            let snapshot = snapshot.expect("the SDK kept a snapshot");
+            same_text_and_items(&name, &out.done, &snapshot);
+            events_agree_with_final(&name, &out, false);
+        }
+        Oracle::Raised(error, _) => {
+            // The SDK refused a stream that has a terminal event (a resumed
+            // stream without `response.created`; a hosted item whose
+            // `call_id` changed): the terminal response is the final object.
+            let (_, _, response) = terminal.clone().expect("a terminal event");
+            assert_eq!(out.error, None, "{name}: folds without error ({error})");
+            let diffs = diff_by_value(&final_json(&out), &response);
+            assert!(diffs.is_empty(), "{name}:\n{}", diffs.join("\n"));
+            events_agree_with_final(&name, &out, true);
+        }
+    }
+    let warnings: Vec<_> = out
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::Warning { .. }))
+        .collect();
+    assert!(warnings.is_empty(), "{name}: warnings {warnings:?}");
+    if let Ok(events) = std::fs::read_to_string(sse.with_extension("events.jsonl")) {
+        sdk_events_agree(&name, &events, &out);
+    }
+    // Every chunking, sync and async, gives the same outcome.
+    for size in [1, 7] {
+        assert!(
+            fold_in(&bytes, size) == out,
+            "{name}: {size}-byte pieces differ"
+        );
+    }
+    for size in [bytes.len(), 7] {
+        let cuts: Vec<usize> = bytes.chunks(size).map(<[u8]>::len).collect();
+        let other = fold_async_using(&bytes, &cuts, Fold::new());
+        assert!(other == out, "{name}: async, {size}-byte pieces differ");
+    }
+}
+
+#[test]
+fn every_corpus_stream_matches_the_sdk() {
+    let all = sse_files(&corpus_dir());
+    assert!(!all.is_empty(), "no streams in {}", corpus_dir().display());
+    let mut table = Vec::new();
+    for sse in &all {
+        check_corpus_stream(sse);
+        table.push(name_of(sse));
+    }
+    eprintln!(
+        "{} streams checked in {}:\n{}",
+        all.len(),
+        corpus_dir().display(),
+        table.join("\n")
+    );
+}
+
+/// The items of an accumulated object and of the terminal response, less
+/// what servers change between `output_item.done` and the terminal event:
+/// opaque blobs re-encrypted (`encrypted_content` of reasoning items,
+/// `fingerprint` of `program` items), an `mcp_list_tools` item whose `tools`
+/// are `[]` in `output_item.done` and listed in the terminal response
+/// (OpenAI), temporary reasoning ids (`rs_tmp_…`) drawn anew (OpenRouter).
+fn comparable_items(ours: &Json, theirs: &Json) -> (Json, Json) {
+    let (mut ours, mut theirs) = (ours.clone(), theirs.clone());
+    if let (Some(a), Some(b)) = (ours.as_array_mut(), theirs.as_array_mut()) {
+        for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+            let (Some(x), Some(y)) = (x.as_object_mut(), y.as_object_mut()) else {
+                continue;
+            };
+            for key in ["encrypted_content", "fingerprint"] {
+                x.remove(key);
+                y.remove(key);
+            }
+            if x.get("type") == Some(&json!("mcp_list_tools")) && x.get("tools") == Some(&json!([]))
+            {
+                x.remove("tools");
+                y.remove("tools");
+            }
+            let temporary = |v: &serde_json::Map<String, Json>| {
+                v.get("id")
+                    .and_then(Json::as_str)
+                    .is_some_and(|id| id.starts_with("rs_tmp_"))
+            };
+            if temporary(x) && temporary(y) {
+                x.remove("id");
+                y.remove("id");
+            }
+        }
+    }
+    (ours, theirs)
+}
+
+#[test]
+fn the_object_accumulated_from_the_events_agrees_with_the_terminal_response() {
+    let mut checked = 0;
+    for sse in sse_files(&corpus_dir()) {
+        let name = name_of(&sse);
+        let bytes = std::fs::read(&sse).unwrap();
+        let Some((at, kind, response)) = terminal_event(&bytes) else {
+            continue;
+        };
+        if kind == "response.failed" {
+            continue;
+        }
+        // The stream without its terminal event: truncated, the partial is
+        // the accumulated object.
+        let out = fold_in(&bytes[..at], usize::MAX);
+        let (error, ..) = out.error.clone().expect("truncated");
+        assert!(error.starts_with("Truncated"), "{name}: {error}");
+        let partial = final_json(&out);
+        assert_eq!(
+            texts_of_final(&partial),
+            texts_of_final(&response),
+            "{name}: text and tool calls"
+        );
+        let (ours, theirs) = comparable_items(&partial["output"], &response["output"]);
+        let diffs = diff_by_value(&ours, &theirs);
+        assert!(
+            diffs.is_empty(),
+            "{name}: accumulated items differ from the terminal response's:\n{}",
+            diffs.join("\n")
+        );
+        assert_eq!(partial["id"], response["id"], "{name}");
+        assert_eq!(partial["model"], response["model"], "{name}");
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
+
+#[test]
+fn every_corpus_stream_is_detected_as_responses() {
+    for sse in sse_files(&corpus_dir()) {
+        let bytes = std::fs::read(&sse).unwrap();
+        let mut fold = Fold::new();
+        // Up to the end of the first event with data (OpenRouter starts
+        // with a comment).
+        let data = bytes.windows(5).position(|w| w == b"data:").unwrap();
+        let first_event = data + bytes[data..].windows(2).position(|w| w == b"\n\n").unwrap() + 2;
+        fold.push(&bytes[..first_event]).for_each(drop);
+        assert_eq!(
+            fold.format(),
+            Some(Format::OpenAiResponses),
+            "{}",
+            name_of(&sse)
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Hand-made streams, for what the corpus lacks
+
+/// An SSE body: `event: TYPE` and `data: JSON` per event.
+fn body(events: &[Json]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in events {
+        out.extend_from_slice(format!("event: {}\n", e["type"].as_str().unwrap()).as_bytes());
+        out.extend_from_slice(format!("data: {e}\n\n").as_bytes());
+    }
+    out
+}
+
+fn response(status: &str, output: Json) -> Json {
+    json!({"id": "resp_1", "object": "response", "created_at": 1, "status": status,
+           "model": "gpt-test", "output": output, "usage": null, "error": null,
+           "incomplete_details": null})
+}
+
+fn message_events(text: &[&str]) -> Vec<Json> {
+    let mut v = vec![
+        json!({"type": "response.output_item.added", "output_index": 0,
+               "item": {"id": "msg_1", "type": "message", "status": "in_progress",
+                        "content": [], "role": "assistant"}}),
+        json!({"type": "response.content_part.added", "output_index": 0, "content_index": 0,
+               "item_id": "msg_1",
+               "part": {"type": "output_text", "text": "", "annotations": []}}),
+    ];
+    for t in text {
+        v.push(
+            json!({"type": "response.output_text.delta", "output_index": 0,
+                      "content_index": 0, "item_id": "msg_1", "delta": t}),
+        );
+    }
+    v
+}
+
+fn message_item(text: &str) -> Json {
+    json!({"id": "msg_1", "type": "message", "status": "completed", "role": "assistant",
+           "content": [{"type": "output_text", "text": text, "annotations": []}]})
+}
+
+fn folded_every_way(bytes: &[u8]) -> Outcome {
+    let whole = fold_in(bytes, usize::MAX);
+    for size in [1, 7] {
+        assert!(fold_in(bytes, size) == whole, "{size}-byte pieces differ");
+    }
+    whole
+}
+
+#[test]
+fn response_incomplete_is_a_complete_stream_with_its_reason() {
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    events.extend(message_events(&["Once upon", " a time"]));
+    let mut done = response("incomplete", json!([message_item("Once upon a time")]));
+    done["incomplete_details"] = json!({"reason": "max_output_tokens"});
+    done["usage"] = json!({"input_tokens": 5, "output_tokens": 4, "total_tokens": 9});
+    events.push(json!({"type": "response.incomplete", "response": done.clone()}));
+    let out = folded_every_way(&body(&events));
+    assert_eq!(out.error, None, "incomplete is not an error");
+    assert!(out.has_event(json!({"type": "finish_reason", "choice": 0,
+                                 "finish_reason": "max_output_tokens"})));
+    let r = out.done.as_responses().unwrap();
+    assert_eq!(r.status(), Some("incomplete"));
+    assert_eq!(
+        r.incomplete_details()
+            .unwrap()
+            .get("reason")
+            .unwrap()
+            .as_str(),
+        Some("max_output_tokens")
+    );
+    assert!(diff_by_value(&final_json(&out), &done).is_empty());
+    events_agree_with_final("incomplete", &out, true);
+}
+
+#[test]
+fn a_resumed_stream_starting_at_response_queued_folds() {
+    let mut queued = response("queued", json!([]));
+    queued["background"] = json!(true);
+    let mut events = vec![
+        json!({"type": "response.queued", "sequence_number": 1, "response": queued}),
+        json!({"type": "response.in_progress", "sequence_number": 2,
+               "response": response("in_progress", json!([]))}),
+    ];
+    events.extend(message_events(&["2 + 2", " = 4"]));
+    let out = folded_every_way(&body(&events));
+    // No terminal event: truncated (exit 3), the partial accumulated.
+    let (error, ..) = out.error.clone().unwrap();
+    assert!(error.starts_with("Truncated"), "{error}");
+    let r = out.done.as_responses().unwrap();
+    assert_eq!(r.id(), Some("resp_1"));
+    assert_eq!(r.status(), Some("in_progress"), "the later event's fields");
+    assert_eq!(r.get("background"), Some(&streamfold::Value::from(true)));
+    assert_eq!(r.output_text(), "2 + 2 = 4");
+    let item = r.output().next().unwrap();
+    assert_eq!((item.kind(), item.id()), (Some("message"), Some("msg_1")));
+    events_agree_with_final("resumed", &out, false);
+}
+
+#[test]
+fn an_error_event_is_a_provider_error_and_keeps_the_partial() {
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    events.extend(message_events(&["Half a ", "sentence"]));
+    events.push(
+        json!({"type": "error", "sequence_number": 9, "code": "server_error",
+                       "message": "The server had an error", "param": null}),
+    );
+    let mut failed = response("failed", json!([]));
+    failed["error"] = json!({"code": "server_error", "message": "The server had an error"});
+    events.push(json!({"type": "response.failed", "response": failed}));
+    let bytes = body(&events);
+    let out = folded_every_way(&bytes);
+    let (kind, _, index) = out.error.clone().unwrap();
+    assert!(kind.starts_with("Provider"), "{kind}");
+    assert!(kind.contains("The server had an error") && kind.contains("server_error"));
+    assert_eq!(index, 5, "at the error event, before response.failed");
+    let r = out.done.as_responses().unwrap();
+    assert_eq!(r.output_text(), "Half a sentence", "the partial is kept");
+    assert_eq!(r.status(), Some("in_progress"));
+    // The error as the library reports it.
+    let mut fold = Fold::new();
+    fold.push(&bytes).for_each(drop);
+    let err = fold.finish().unwrap_err();
+    let ErrorKind::Provider(p) = err.kind() else {
+        panic!("{:?}", err.kind())
+    };
+    assert_eq!(p.message, "The server had an error");
+    assert_eq!(p.code.as_deref(), Some("server_error"));
+    assert_eq!(p.kind, None);
+}
+
+#[test]
+fn response_failed_alone_is_a_provider_error_from_its_error() {
+    let mut failed = response("failed", json!([message_item("Partial")]));
+    failed["error"] = json!({"code": "rate_limit_exceeded", "message": "Slow down"});
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    events.extend(message_events(&["Partial"]));
+    events.push(json!({"type": "response.failed", "response": failed.clone()}));
+    let out = folded_every_way(&body(&events));
+    let (kind, ..) = out.error.clone().unwrap();
+    assert!(
+        kind.starts_with("Provider") && kind.contains("Slow down"),
+        "{kind}"
+    );
+    assert!(kind.contains("rate_limit_exceeded"), "{kind}");
+    // The failed response is the partial.
+    assert!(diff_by_value(&final_json(&out), &failed).is_empty());
+}
+
+#[test]
+fn a_stream_cut_mid_event_is_truncated_inside_it() {
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    events.extend(message_events(&["Hello", " wor", "ld"]));
+    let bytes = body(&events);
+    let cut = bytes.len() - 20;
+    let out = folded_every_way(&bytes[..cut]);
+    let (kind, ..) = out.error.clone().unwrap();
+    assert_eq!(kind, "Truncated { inside_event: true }");
+    assert!(out.has_event(json!({"type": "end", "verdict": "truncated_inside_event"})));
+    assert_eq!(out.done.text(), "Hello wor");
+}
+
+#[test]
+fn a_stream_without_a_terminal_event_is_truncated() {
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    events.extend(message_events(&["Hello", " world"]));
+    events.push(
+        json!({"type": "response.output_text.done", "output_index": 0,
+                       "content_index": 0, "text": "Hello world"}),
+    );
+    events.push(
+        json!({"type": "response.output_item.done", "output_index": 0,
+                       "item": message_item("Hello world")}),
+    );
+    let out = folded_every_way(&body(&events));
+    let (kind, ..) = out.error.clone().unwrap();
+    assert_eq!(kind, "Truncated { inside_event: false }");
+    assert!(out.has_event(json!({"type": "end", "verdict": "truncated"})));
+    let r = out.done.as_responses().unwrap();
+    assert_eq!(r.output_text(), "Hello world");
+    let want = json!([message_item("Hello world")]);
+    assert!(diff_by_value(&final_json(&out)["output"], &want).is_empty());
+    events_agree_with_final("no terminal", &out, false);
+}
+
+#[test]
+fn arguments_only_in_function_call_arguments_done_become_one_delta() {
+    let args = r#"{"location":"San Francisco"}"#;
+    let call = |status: &str, arguments: &str| {
+        json!({"id": "fc_1", "type": "function_call", "status": status,
+               "arguments": arguments, "call_id": "call_7", "name": "weather"})
+    };
+    let events = vec![
+        json!({"type": "response.created", "response": response("in_progress", json!([]))}),
+        json!({"type": "response.output_item.added", "output_index": 0,
+               "item": call("in_progress", "")}),
+        json!({"type": "response.function_call_arguments.done", "output_index": 0,
+               "item_id": "fc_1", "arguments": args}),
+        json!({"type": "response.output_item.done", "output_index": 0,
+               "item": call("completed", args)}),
+        json!({"type": "response.completed",
+               "response": response("completed", json!([call("completed", args)]))}),
+    ];
+    let out = folded_every_way(&body(&events));
+    assert_eq!(out.error, None);
+    let tools: Vec<Json> = out
+        .events_json()
+        .into_iter()
+        .filter(|e| e["type"].as_str().unwrap().starts_with("tool_calls"))
+        .collect();
+    assert_eq!(
+        tools,
+        [
+            json!({"type": "tool_calls.function.start", "choice": 0, "block": 0, "index": 0,
+                   "id": "call_7", "name": "weather"}),
+            json!({"type": "tool_calls.function.arguments.delta", "choice": 0, "block": 0,
+                   "index": 0, "name": "weather", "arguments_delta": args}),
+            json!({"type": "tool_calls.function.arguments.done", "choice": 0, "block": 0,
+                   "index": 0, "name": "weather", "arguments": args}),
+        ]
+    );
+    events_agree_with_final("args in done", &out, true);
+    // Accumulated (no terminal): the same item.
+    let cut = body(&events[..4]);
+    let partial = fold_in(&cut, usize::MAX);
+    let item = partial
+        .done
+        .as_responses()
+        .unwrap()
+        .output()
+        .next()
+        .unwrap()
+        .as_map()
+        .clone();
+    let want = call("completed", args);
+    assert!(diff_by_value(&serde_json::to_value(&item).unwrap(), &want).is_empty());
+}
+
+#[test]
+fn hosted_tools_stay_items_without_tool_events() {
+    let code = |status: &str, code: &str| {
+        json!({"id": "ci_1", "type": "code_interpreter_call", "status": status,
+               "code": code, "container_id": "cntr_1", "outputs": null})
+    };
+    let events = vec![
+        json!({"type": "response.created", "response": response("in_progress", json!([]))}),
+        json!({"type": "response.output_item.added", "output_index": 0,
+               "item": code("in_progress", "")}),
+        json!({"type": "response.code_interpreter_call_code.delta", "output_index": 0,
+               "item_id": "ci_1", "delta": "print(", "obfuscation": "xyz"}),
+        json!({"type": "response.code_interpreter_call_code.delta", "output_index": 0,
+               "item_id": "ci_1", "delta": "42)"}),
+        json!({"type": "response.code_interpreter_call.interpreting", "output_index": 0,
+               "item_id": "ci_1"}),
+    ];
+    let out = folded_every_way(&body(&events));
+    assert!(out.events.iter().all(|e| !matches!(
+        e,
+        Event::ToolCallStart { .. } | Event::ContentDelta { .. } | Event::Warning { .. }
+    )));
+    let r = out.done.as_responses().unwrap();
+    let item = r.output().next().unwrap();
+    assert_eq!(item.kind(), Some("code_interpreter_call"));
+    assert_eq!(item.get("code").and_then(|v| v.as_str()), Some("print(42)"));
+    assert!(item.get("obfuscation").is_none());
+}
+
+#[test]
+fn the_done_after_the_terminal_event_and_missing_event_lines_are_fine() {
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    events.extend(message_events(&["Hi"]));
+    events.push(json!({"type": "response.completed",
+                       "response": response("completed", json!([message_item("Hi")]))}));
+    let mut bytes = Vec::new();
+    for e in &events {
+        bytes.extend_from_slice(format!("data: {e}\n\n").as_bytes());
+    }
+    bytes.extend_from_slice(b"data: [DONE]\n\n");
+    let out = folded_every_way(&bytes);
+    assert_eq!(out.error, None);
+    assert!(
+        matches!(
+            out.events.last(),
+            Some(Event::End {
+                verdict: Verdict::Complete,
+                ..
+            })
+        ),
+        "no warning after the end: {:?}",
+        out.events.last()
+    );
+    assert_eq!(out.done.text(), "Hi");
+}
+
+#[test]
+fn a_responses_payload_in_a_stream_forced_to_another_format_is_a_clear_error() {
+    let bytes =
+        std::fs::read(corpus_dir().join("openai-gpt-4o-2024-08-06-0368d3e425.sse")).unwrap();
+    for framed in [bytes.clone(), strip_event_lines(&bytes)] {
+        let out = fold_using(
+            &framed,
+            &[framed.len()],
+            Fold::new().with_format(Format::OpenAiChat),
+        );
+        let (kind, offset, index) = out.error.clone().unwrap();
+        assert_eq!(
+            kind,
+            "WrongFormat { expected: OpenAiChat, found: Some(OpenAiResponses) }"
+        );
+        // At the first event's data.
+        let data = framed.windows(6).position(|w| w == b"data: ").unwrap() + 6;
+        assert_eq!((offset, index), (data as u64, 0));
+    }
+    // And the other way round.
+    let chat = support::sse(&[
+        r#"{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"x"}}]}"#,
+    ]);
+    let out = fold_using(
+        &chat,
+        &[chat.len()],
+        Fold::new().with_format(Format::OpenAiResponses),
+    );
+    let (kind, ..) = out.error.clone().unwrap();
+    assert_eq!(
+        kind,
+        "WrongFormat { expected: OpenAiResponses, found: Some(OpenAiChat) }"
+    );
+}
+
+fn strip_event_lines(bytes: &[u8]) -> Vec<u8> {
+    let text = std::str::from_utf8(bytes).unwrap();
+    text.split_inclusive('\n')
+        .filter(|l| !l.starts_with("event:"))
+        .collect::<String>()
+        .into_bytes()
+}
+
+#[test]
+fn a_malformed_event_is_an_error_with_its_position() {
+    let mut bytes = body(&[json!({"type": "response.created",
+                                  "response": response("in_progress", json!([]))})]);
+    let start = bytes.len();
+    bytes.extend_from_slice(
+        b"event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"output_index\":0,\"delta\":\"x\",}\n\n",
+    );
+    let out = folded_every_way(&bytes);
+    let (kind, offset, index) = out.error.clone().unwrap();
+    assert!(kind.starts_with("Json"), "{kind}");
+    assert_eq!(index, 1);
+    let at = bytes[start..].windows(2).position(|w| w == b",}").unwrap() + start + 1;
+    assert_eq!(offset, at as u64, "the `}}` after the trailing comma");
+    // A delta that is not a string: a shape error.
+    let mut bytes = body(&[json!({"type": "response.created",
+                                  "response": response("in_progress", json!([]))})]);
+    bytes.extend_from_slice(
+        b"data: {\"type\":\"response.output_text.delta\",\"output_index\":0,\"content_index\":0,\"delta\":5}\n\n",
+    );
+    let out = fold_in(&bytes, usize::MAX);
+    let (kind, ..) = out.error.clone().unwrap();
+    assert_eq!(kind, r#"Shape { field: "delta", expected: "a string" }"#);
+}
+
+#[test]
+fn a_four_megabyte_argument_in_ten_byte_deltas_folds_whole() {
+    let payload: String = (0..4 << 20)
+        .map(|i| (b'a' + (i % 26) as u8) as char)
+        .collect();
+    let args = format!(r#"{{"data":"{payload}"}}"#);
+    let mut bytes = body(&[
+        json!({"type": "response.created", "response": response("in_progress", json!([]))}),
+        json!({"type": "response.output_item.added", "output_index": 0,
+               "item": {"id": "fc_1", "type": "function_call", "status": "in_progress",
+                        "arguments": "", "call_id": "call_1", "name": "write"}}),
+    ]);
+    for piece in args.as_bytes().chunks(10) {
+        let delta = serde_json::to_string(std::str::from_utf8(piece).unwrap()).unwrap();
+        bytes.extend_from_slice(
+            format!("event: response.function_call_arguments.delta\ndata: {{\"type\":\"response.function_call_arguments.delta\",\"output_index\":0,\"item_id\":\"fc_1\",\"delta\":{delta}}}\n\n")
+                .as_bytes(),
+        );
+    }
+    bytes.extend_from_slice(&body(&[
+        json!({"type": "response.function_call_arguments.done",
+                                           "output_index": 0, "arguments": args}),
+    ]));
+    let mut fold = Fold::new();
+    let mut streamed = String::new();
+    let mut done = String::new();
+    for piece in bytes.chunks(64 << 10) {
+        for e in fold.push(piece) {
+            match e.unwrap() {
+                Event::ToolCallArgumentsDelta {
+                    arguments_delta, ..
+                } => streamed.push_str(&arguments_delta),
+                Event::ToolCallArgumentsDone { arguments, .. } => done.push_str(&arguments),
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(fold.tool_call_arguments(0, 0), Some(args.as_str()));
+    let partial = fold.finish().unwrap_err().into_partial().unwrap();
+    let item = partial.as_responses().unwrap().output().next().unwrap();
+    assert!(streamed == args && done == args);
+    assert!(item.arguments() == Some(args.as_str()));
+}
+
+#[test]
+fn the_fold_reports_id_model_and_usage_of_a_responses_stream() {
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    events.extend(message_events(&["Hi"]));
+    let mut done = response("completed", json!([message_item("Hi")]));
+    done["usage"] = json!({"input_tokens": 3, "input_tokens_details": {"cached_tokens": 1},
+                           "output_tokens": 2, "output_tokens_details": {"reasoning_tokens": 0},
+                           "total_tokens": 5});
+    events.push(json!({"type": "response.completed", "response": done}));
+    let mut fold = Fold::new();
+    fold.push(&body(&events)).for_each(drop);
+    assert_eq!(fold.id().as_deref(), Some("resp_1"));
+    assert_eq!(fold.model().as_deref(), Some("gpt-test"));
+    let t = fold.usage().unwrap();
+    assert_eq!(
+        (
+            t.input_tokens,
+            t.output_tokens,
+            t.cached_input_tokens,
+            t.reasoning_tokens,
+            t.total_tokens
+        ),
+        (Some(3), Some(2), Some(1), Some(0), Some(5))
+    );
+    let r = fold.finish().unwrap().into_responses().unwrap();
+    let json = serde_json::to_string(&r).unwrap();
+    let back: streamfold::openai_responses::Response = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, r);
+    assert_eq!(
+        back.usage().unwrap().get("total_tokens").unwrap().as_u64(),
+        Some(5)
+    );
+}
