@@ -3,7 +3,7 @@
 use serde::{Serialize, Serializer};
 
 use crate::format::Format;
-use crate::protocol::openai_chat;
+use crate::protocol::{anthropic_messages, openai_chat};
 
 /// What a stream reassembles to: the object the format's non-streaming API
 /// returns (for OpenAI chat, a `chat.completion`). Serialises as that
@@ -26,9 +26,14 @@ use crate::protocol::openai_chat;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+// One per stream, moved out once: boxing the larger variants would cost an
+// allocation for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Final {
     /// An OpenAI chat completion.
     OpenAiChat(openai_chat::Completion),
+    /// An Anthropic message.
+    AnthropicMessages(anthropic_messages::Message),
 }
 
 impl Final {
@@ -36,6 +41,7 @@ impl Final {
     pub fn format(&self) -> Format {
         match self {
             Final::OpenAiChat(_) => Format::OpenAiChat,
+            Final::AnthropicMessages(_) => Format::AnthropicMessages,
         }
     }
 
@@ -43,6 +49,7 @@ impl Final {
     pub fn into_chat(self) -> Option<openai_chat::Completion> {
         match self {
             Final::OpenAiChat(c) => Some(c),
+            _ => None,
         }
     }
 
@@ -50,10 +57,28 @@ impl Final {
     pub fn as_chat(&self) -> Option<&openai_chat::Completion> {
         match self {
             Final::OpenAiChat(c) => Some(c),
+            _ => None,
         }
     }
 
-    /// The message text of the first choice (candidate), `""` when none.
+    /// The Anthropic message, if the stream was Anthropic Messages.
+    pub fn into_anthropic(self) -> Option<anthropic_messages::Message> {
+        match self {
+            Final::AnthropicMessages(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The Anthropic message, if the stream was Anthropic Messages.
+    pub fn as_anthropic(&self) -> Option<&anthropic_messages::Message> {
+        match self {
+            Final::AnthropicMessages(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The message text of the first choice (candidate; Anthropic: every
+    /// text block joined), `""` when none.
     pub fn text(&self) -> String {
         match self {
             Final::OpenAiChat(c) => c
@@ -61,6 +86,7 @@ impl Final {
                 .first()
                 .and_then(|ch| ch.message.content.clone())
                 .unwrap_or_default(),
+            Final::AnthropicMessages(m) => m.text(),
         }
     }
 }
@@ -69,6 +95,7 @@ impl Serialize for Final {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Final::OpenAiChat(c) => c.serialize(serializer),
+            Final::AnthropicMessages(m) => m.serialize(serializer),
         }
     }
 }

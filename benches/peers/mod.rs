@@ -12,11 +12,16 @@
 //!   splitter ([`splitter`]) + serde_json / simd-json / sonic-rs into the same
 //!   borrowed structs ([`borrowed`]) + the same hand fold.
 //!
+//! [`anthropic_serde`] is the Anthropic Messages peer (`benches/formats.rs`):
+//! the same splitter + serde_json into Anthropic's stream-event types + a
+//! minimal fold.
+//!
 //! Floors do less than a fold, so a fold can only approach them:
 //! [`simd_tape`] (simd-json's tape over every payload) and [`memchr_lines`]
 //! (counting newlines).
 #![allow(dead_code)]
 
+pub mod anthropic_serde;
 pub mod borrowed;
 pub mod eventsource_openai;
 pub mod memchr_lines;

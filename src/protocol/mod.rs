@@ -8,6 +8,7 @@
 //! `build`. Adding one is adding a module, a [`Format`] variant, a row of
 //! [`detect::TABLE`] and an arm in [`Decoder`] and [`build`].
 
+pub(crate) mod anthropic_messages;
 pub(crate) mod detect;
 pub(crate) mod openai_chat;
 pub(crate) mod provider_error;
@@ -47,6 +48,7 @@ pub(crate) enum SkipReason {
 #[derive(Debug, Clone)]
 pub(crate) enum Decoder {
     OpenAiChat(openai_chat::Decoder),
+    AnthropicMessages(anthropic_messages::Decoder),
 }
 
 impl Decoder {
@@ -58,6 +60,9 @@ impl Decoder {
             Format::OpenAiChat => {
                 Some(Decoder::OpenAiChat(openai_chat::Decoder::new(depth, index)))
             }
+            Format::AnthropicMessages => Some(Decoder::AnthropicMessages(
+                anthropic_messages::Decoder::new(depth, index),
+            )),
             _ => None,
         }
     }
@@ -72,6 +77,7 @@ impl Decoder {
         out.clear();
         match self {
             Decoder::OpenAiChat(d) => d.decode(event, data, out),
+            Decoder::AnthropicMessages(d) => d.decode(event, data, out),
         }
     }
 }
@@ -80,6 +86,7 @@ impl Decoder {
 pub(crate) fn build(format: Format, parts: Parts) -> Final {
     match format {
         Format::OpenAiChat => Final::OpenAiChat(openai_chat::build(parts)),
+        Format::AnthropicMessages => Final::AnthropicMessages(anthropic_messages::build(parts)),
         _ => Final::OpenAiChat(openai_chat::build(parts)),
     }
 }
@@ -90,6 +97,10 @@ pub(crate) fn identity_keys(format: Format) -> (Option<&'static str>, Option<&'s
         Format::OpenAiChat => (
             Some(openai_chat::fields::ID),
             Some(openai_chat::fields::MODEL),
+        ),
+        Format::AnthropicMessages => (
+            Some(anthropic_messages::fields::ID),
+            Some(anthropic_messages::fields::MODEL),
         ),
         _ => (None, None),
     }
