@@ -389,8 +389,6 @@ fn the_final_message_reads_back_equal_and_its_accessors_agree() {
             .collect();
         assert_eq!(message.text(), sdk_text, "{}: text()", c.name);
         assert_eq!(out.done.text(), sdk_text, "{}: Final::text()", c.name);
-        let tokens = streamfold::TokenCounts::default();
-        let _ = tokens;
         let usage = message.usage().expect("usage");
         let sdk_usage = &e["usage"];
         for key in ["input_tokens", "output_tokens"] {
@@ -918,4 +916,125 @@ fn malformed_and_misshapen_payloads_are_errors_at_their_position() {
         }
         assert_eq!(partial.text(), "Hello", "the partial survives");
     }
+}
+
+#[test]
+fn a_second_message_start_is_skipped_with_a_warning() {
+    let again = r#"{"type":"message_start","message":{"id":"msg_other","type":"message","role":"assistant","model":"other","content":[],"usage":{"input_tokens":99,"output_tokens":0}}}"#;
+    let bytes = body(&[
+        START,
+        TEXT_START,
+        ("message_start", again),
+        HELLO,
+        STOP0,
+        END_TURN,
+        MESSAGE_STOP,
+    ]);
+    let out = fold_all_ways(&bytes);
+    assert_eq!(out.error, None);
+    assert!(out.has_event(
+        json!({"type":"warning","warning":{"kind":"unknown_event_type"},
+        "offset": bytes.windows(again.len()).position(|w| w == again.as_bytes()).unwrap(),
+        "event_index": 2})
+    ));
+    let fin = final_json(&out);
+    assert_eq!(
+        (fin["id"].as_str(), fin["model"].as_str()),
+        (Some("msg_1"), Some("claude-x"))
+    );
+    assert_eq!(fin["usage"]["input_tokens"], 10);
+}
+
+#[test]
+fn text_a_block_starts_with_is_its_first_delta() {
+    let start = (
+        "content_block_start",
+        r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"Hi, "}}"#,
+    );
+    let think = (
+        "content_block_start",
+        r#"{"type":"content_block_start","index":1,"content_block":{"type":"thinking","thinking":"hm","signature":""}}"#,
+    );
+    let sig = (
+        "content_block_delta",
+        r#"{"type":"content_block_delta","index":1,"delta":{"type":"signature_delta","signature":"c2ln"}}"#,
+    );
+    let stop1 = (
+        "content_block_stop",
+        r#"{"type":"content_block_stop","index":1}"#,
+    );
+    let bytes = body(&[
+        START,
+        start,
+        HELLO,
+        STOP0,
+        think,
+        sig,
+        stop1,
+        END_TURN,
+        MESSAGE_STOP,
+    ]);
+    let out = fold_all_ways(&bytes);
+    let deltas: Vec<Json> = out
+        .events_json()
+        .into_iter()
+        .filter(|e| e["type"] == "content.delta" || e["type"] == "reasoning.delta")
+        .collect();
+    assert_eq!(
+        deltas,
+        [
+            json!({"type":"content.delta","choice":0,"block":0,"delta":"Hi, "}),
+            json!({"type":"content.delta","choice":0,"block":0,"delta":"Hello"}),
+            json!({"type":"reasoning.delta","choice":0,"block":1,"delta":"hm"}),
+        ]
+    );
+    assert_eq!(
+        final_json(&out)["content"],
+        json!([{"type":"text","text":"Hi, Hello"},{"type":"thinking","thinking":"hm","signature":"c2ln"}])
+    );
+}
+
+#[test]
+fn a_delta_without_type_is_the_one_its_member_names_and_unknown_text_deltas_append() {
+    let untyped = (
+        "content_block_delta",
+        r#"{"type":"content_block_delta","index":0,"delta":{"text":", world"}}"#,
+    );
+    let future = (
+        "content_block_delta",
+        r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta_v2","text":"!","extra":{"n":1}}}"#,
+    );
+    let bytes = body(&[
+        START,
+        TEXT_START,
+        HELLO,
+        untyped,
+        future,
+        STOP0,
+        END_TURN,
+        MESSAGE_STOP,
+    ]);
+    let out = fold_all_ways(&bytes);
+    assert_eq!(out.error, None);
+    let at = bytes
+        .windows(16)
+        .position(|w| w == br#"{"text":", world"#)
+        .unwrap();
+    assert!(out.has_event(
+        json!({"type":"warning","warning":{"kind":"lenient","field":"delta.type",
+        "expected":"a string naming the delta (its member named it)"},"offset":at,"event_index":3})
+    ));
+    let content: String = out
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ContentDelta { delta, .. } => Some(&**delta),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(content, "Hello, world!");
+    assert_eq!(
+        final_json(&out)["content"],
+        json!([{"type":"text","text":"Hello, world!","extra":{"n":1}}])
+    );
 }

@@ -41,11 +41,15 @@
 //!   `event: error` and `{"type":"error"}` are the provider's error.
 //!
 //! Tolerated, with a [`Warning::Lenient`]: a payload without `type` under a
-//! known event name (the name is its type); a delta for a block never
-//! started (the block is made from it: text for `text_delta`, thinking for
-//! `thinking_delta`, an input-only block otherwise); a stop for a block
-//! never started (ignored); a second start of one index (its members
-//! replace the block's). Unknown event types are skipped with a warning.
+//! known event name (the name is its type); a delta without `type` (the
+//! member it carries, `text`, `thinking`, `partial_json`, …, names it); a
+//! delta for a block never started (the block is made from it: text for
+//! `text_delta`, thinking for `thinking_delta`, an input-only block
+//! otherwise); a stop for a block never started (ignored); a second start
+//! of one index (its members replace the block's). A delta of an unknown
+//! type that carries the block's own text field (`text` of a text block,
+//! `thinking` of a thinking block) appends to it, with its events, as the
+//! generic rules would. Unknown event types are skipped with a warning.
 //! Refused as a shape error: a known field of the wrong type (`"index":
 //! "0"`, `"text": 5` in a `text_delta`, …) and a block event without an
 //! `index`.
@@ -125,6 +129,8 @@ struct BlockFacts {
 #[derive(Debug, Clone, Copy, Default)]
 struct DeltaFacts {
     present: bool,
+    /// Where the delta object starts.
+    pos: usize,
     kind: Option<StrSpan>,
     text: Option<Raw>,
     thinking: Option<Raw>,
@@ -260,6 +266,7 @@ impl Decoder {
                 opt_text(sc, "type")?;
             },
             1 5 b"index" => {
+                sc.ws();
                 let at = sc.pos();
                 index = opt_index(sc, "index", self.max_index)?.map(|i| (i, at));
             },
@@ -443,6 +450,7 @@ impl Decoder {
             },
             6 13 b"stop_sequence" => top(out, Key::Static(f::STOP_SEQUENCE), raw_value(sc)?),
             7 5 b"usage" => {
+                sc.ws();
                 let at = sc.pos();
                 usage_at = usage(sc, "message.usage")?;
                 let span = Span { start: at, end: sc.pos() };
@@ -520,7 +528,9 @@ impl Decoder {
     /// The `delta` of `content_block_delta`: its members, kept until the
     /// block's index is known.
     fn block_delta(&mut self, sc: &mut Cur<'_>) -> Result<()> {
-        match sc.ws() {
+        let first = sc.ws();
+        let at = sc.pos();
+        match first {
             b'{' => sc.object()?,
             b'n' => {
                 sc.null()?;
@@ -532,6 +542,7 @@ impl Decoder {
             }
         }
         self.delta.present = true;
+        self.delta.pos = at;
         members!(sc;
             0 4 b"type" => self.delta.kind = opt_text(sc, "delta.type")?,
             1 4 b"text" => self.delta.text = Some(raw_value(sc)?),
@@ -663,7 +674,38 @@ impl Decoder {
     ) -> Result<()> {
         let data = sc.text();
         let d = self.delta;
-        let is_type = |lit: &[u8]| d.kind.is_some_and(|t| is_lit(data, t, lit));
+        // A delta without `type` is the one its member names.
+        let inferred: Option<&[u8]> = match d {
+            DeltaFacts { kind: Some(_), .. } => None,
+            DeltaFacts { text: Some(_), .. } => Some(f::TEXT_DELTA),
+            DeltaFacts {
+                thinking: Some(_), ..
+            } => Some(f::THINKING_DELTA),
+            DeltaFacts {
+                partial_json: Some(_),
+                ..
+            } => Some(f::INPUT_JSON_DELTA),
+            DeltaFacts {
+                signature: Some(_), ..
+            } => Some(f::SIGNATURE_DELTA),
+            DeltaFacts {
+                citation: Some(_), ..
+            } => Some(f::CITATIONS_DELTA),
+            _ => None,
+        };
+        if inferred.is_some() {
+            out.push(Op::Warning {
+                warning: Warning::Lenient {
+                    field: "delta.type",
+                    expected: "a string naming the delta (its member named it)",
+                },
+                pos: d.pos,
+            });
+        }
+        let is_type = |lit: &[u8]| match d.kind {
+            Some(t) => is_lit(data, t, lit),
+            None => inferred == Some(lit),
+        };
         let info = match self.find(index) {
             Some(slot) => self.blocks[slot],
             None => {
@@ -771,6 +813,23 @@ impl Decoder {
         ];
         for (which, name, value) in rest {
             if let Some(v) = value.filter(|v| which != consumed && v.kind != ValueKind::Null) {
+                // The block's own text field grows as its text (a delta of a
+                // type this decoder does not know, carrying `text`).
+                let own = match info.kind {
+                    BlockKind::Content => which == Consumed::Text,
+                    BlockKind::Reasoning => which == Consumed::Thinking,
+                    _ => false,
+                };
+                if own && v.kind == ValueKind::String {
+                    out.push(Op::Text {
+                        choice: CHOICE,
+                        block,
+                        kind: info.kind,
+                        text: v.text,
+                        pos,
+                    });
+                    continue;
+                }
                 out.push(field(
                     Scope::Block(CHOICE, block),
                     Key::Static(name),
