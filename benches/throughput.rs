@@ -242,8 +242,12 @@ fn streamfold_fold(chunks: std::slice::Chunks<'_, u8>) -> Result<Folded, String>
             black_box(event.map_err(|e| e.to_string())?);
         }
     }
-    let events = fold.sse_events() as usize;
-    let completion = fold.finish().map_err(|e| e.to_string())?;
+    let events = fold.events_dispatched() as usize;
+    let completion = fold
+        .finish()
+        .map_err(|e| e.to_string())?
+        .into_chat()
+        .ok_or("not a chat completion")?;
     let choice = completion.choices.into_iter().find(|c| c.index == 0);
     let (content, tool_arguments, finish_reason) = match choice {
         Some(c) => (

@@ -220,6 +220,11 @@ pub(crate) enum Op {
         choice: u32,
         arguments: Option<StrSpan>,
     },
+    /// The arguments the choice's current tool call takes if no fragment
+    /// arrives before it closes (its `.done` then follows one more delta
+    /// with them): Anthropic's `tool_use` block that starts with `"input":
+    /// {}` and gets no `input_json_delta`.
+    ToolDefault { choice: u32, arguments: StrSpan },
     /// Elements appended to a list of log-probabilities (`None`: the list
     /// is present but `null`).
     Logprobs {

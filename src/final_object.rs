@@ -3,7 +3,7 @@
 use serde::{Serialize, Serializer};
 
 use crate::format::Format;
-use crate::protocol::{openai_chat, openai_responses};
+use crate::protocol::{anthropic_messages, openai_chat, openai_responses};
 
 /// What a stream reassembles to: the object the format's non-streaming API
 /// returns (for OpenAI chat, a `chat.completion`). Serialises as that
@@ -26,14 +26,16 @@ use crate::protocol::{openai_chat, openai_responses};
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-// One per stream, moved out once: boxing the large variants would only add
-// an indirection to every access.
+// One per stream, moved out once: boxing the larger variants would cost an
+// allocation for nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Final {
     /// An OpenAI chat completion.
     OpenAiChat(openai_chat::Completion),
     /// An OpenAI Responses `response` object.
     OpenAiResponses(openai_responses::Response),
+    /// An Anthropic message.
+    AnthropicMessages(anthropic_messages::Message),
 }
 
 impl Final {
@@ -42,6 +44,7 @@ impl Final {
         match self {
             Final::OpenAiChat(_) => Format::OpenAiChat,
             Final::OpenAiResponses(_) => Format::OpenAiResponses,
+            Final::AnthropicMessages(_) => Format::AnthropicMessages,
         }
     }
 
@@ -77,8 +80,25 @@ impl Final {
         }
     }
 
+    /// The Anthropic message, if the stream was Anthropic Messages.
+    pub fn into_anthropic(self) -> Option<anthropic_messages::Message> {
+        match self {
+            Final::AnthropicMessages(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The Anthropic message, if the stream was Anthropic Messages.
+    pub fn as_anthropic(&self) -> Option<&anthropic_messages::Message> {
+        match self {
+            Final::AnthropicMessages(m) => Some(m),
+            _ => None,
+        }
+    }
+
     /// The message text of the first choice (candidate), `""` when none
-    /// (Responses: the `output_text` of the message items).
+    /// (Responses: the `output_text` of the message items; Anthropic: every
+    /// text block joined).
     pub fn text(&self) -> String {
         match self {
             Final::OpenAiChat(c) => c
@@ -87,6 +107,7 @@ impl Final {
                 .and_then(|ch| ch.message.content.clone())
                 .unwrap_or_default(),
             Final::OpenAiResponses(r) => r.output_text(),
+            Final::AnthropicMessages(m) => m.text(),
         }
     }
 }
@@ -96,6 +117,7 @@ impl Serialize for Final {
         match self {
             Final::OpenAiChat(c) => c.serialize(serializer),
             Final::OpenAiResponses(r) => r.serialize(serializer),
+            Final::AnthropicMessages(m) => m.serialize(serializer),
         }
     }
 }

@@ -41,6 +41,12 @@ pub mod openai_responses {
     pub use crate::protocol::openai_responses::{Item, Response};
 }
 
+/// The final object of Anthropic Messages streams: the `message` the
+/// non-streaming API returns.
+pub mod anthropic_messages {
+    pub use crate::protocol::anthropic_messages::{ContentBlock, Message};
+}
+
 pub use adapters::fold::{Events, Fold};
 #[cfg(feature = "async")]
 pub use adapters::stream::{FoldStream, FoldStreamExt};

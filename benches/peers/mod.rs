@@ -12,14 +12,16 @@
 //!   splitter ([`splitter`]) + serde_json / simd-json / sonic-rs into the same
 //!   borrowed structs ([`borrowed`]) + the same hand fold.
 //!
-//! Per format (`benches/formats.rs`): [`responses_serde`] for OpenAI
-//! Responses streams.
+//! Per format (`benches/formats.rs`), the same splitter + serde_json into
+//! the format's types + a minimal fold: [`responses_serde`] (OpenAI
+//! Responses), [`anthropic_serde`] (Anthropic Messages).
 //!
 //! Floors do less than a fold, so a fold can only approach them:
 //! [`simd_tape`] (simd-json's tape over every payload) and [`memchr_lines`]
 //! (counting newlines).
 #![allow(dead_code)]
 
+pub mod anthropic_serde;
 pub mod borrowed;
 pub mod eventsource_openai;
 pub mod memchr_lines;

@@ -69,6 +69,8 @@ pub(crate) struct ToolState {
     pub kind: String,
     pub name: String,
     pub arguments: String,
+    /// The arguments it takes if none arrive before its `.done`.
+    pub default: String,
     /// Where the arguments not yet closed by a `.done` begin.
     pub run_start: usize,
     pub fields: Doc,

@@ -191,13 +191,45 @@ impl Doc {
     }
 
     /// Merges the members of an object (JSON text) by `rule`, member by
-    /// member.
+    /// member. With [`Rule::Replace`] the members are kept as their text
+    /// (parsed once, when the final object is built or an op combines
+    /// them).
     pub fn apply_object(&mut self, raw: &str, rule: Rule) {
+        if rule == Rule::Replace {
+            self.replace_members(raw);
+            return;
+        }
         let Value::Object(m) = parse_raw(raw) else {
             return;
         };
         for (k, v) in m {
             self.apply_value(&k, v, rule);
+        }
+    }
+
+    /// Sets each member of an object (validated JSON text) to its text.
+    fn replace_members(&mut self, raw: &str) {
+        let mut sc = Scanner::new(raw, DEPTH_CAP);
+        if sc.object().is_err() {
+            return;
+        }
+        let mut first = true;
+        while let Ok(Some(k)) = sc.next_key(&mut first) {
+            let key = k.get(raw).to_cow();
+            let Ok(span) = sc.skip_value() else {
+                return;
+            };
+            let text = span.get(raw).to_string();
+            match self.fields.get_index_of(&*key) {
+                Some(i) => {
+                    if let Some((_, slot)) = self.fields.get_index_mut(i) {
+                        *slot = Slot::Raw(text);
+                    }
+                }
+                None => {
+                    self.fields.insert(key.into_owned(), Slot::Raw(text));
+                }
+            }
         }
     }
 

@@ -291,6 +291,15 @@ impl State {
                     self.close_tool(slot, tool);
                 }
             }
+            Op::ToolDefault { choice, arguments } => {
+                let slot = self.choice_slot(choice, 0)?;
+                let st = &mut self.choices[slot];
+                if let Some(t) = st.current {
+                    let default = &mut st.tools[t].default;
+                    default.clear();
+                    arguments.get(data).append_to(default);
+                }
+            }
             Op::Logprobs {
                 choice,
                 key,
@@ -755,6 +764,18 @@ impl State {
     fn close_tool(&mut self, slot: usize, tool: usize) {
         let call = &mut self.choices[slot].tools[tool];
         if !call.done {
+            if call.arguments.is_empty() && !call.default.is_empty() {
+                // No fragment came: the call takes its default, as one delta.
+                call.arguments = std::mem::take(&mut call.default);
+                call.run_start = 0;
+                self.queue.push(Ev::ArgumentsDelta {
+                    slot,
+                    tool,
+                    name: call.name.len(),
+                    start: 0,
+                    end: call.arguments.len(),
+                });
+            }
             call.done = true;
             let start = call.run_start.min(call.arguments.len());
             call.run_start = call.arguments.len();

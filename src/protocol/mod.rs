@@ -8,6 +8,7 @@
 //! `build`. Adding one is adding a module, a [`Format`] variant, a row of
 //! [`detect::TABLE`] and an arm in [`Decoder`] and [`build`].
 
+pub(crate) mod anthropic_messages;
 pub(crate) mod detect;
 pub(crate) mod openai_chat;
 pub(crate) mod openai_responses;
@@ -51,6 +52,7 @@ pub(crate) enum SkipReason {
 pub(crate) enum Decoder {
     OpenAiChat(openai_chat::Decoder),
     OpenAiResponses(openai_responses::Decoder),
+    AnthropicMessages(anthropic_messages::Decoder),
 }
 
 impl Decoder {
@@ -64,6 +66,9 @@ impl Decoder {
             }
             Format::OpenAiResponses => Some(Decoder::OpenAiResponses(
                 openai_responses::Decoder::new(depth, index),
+            )),
+            Format::AnthropicMessages => Some(Decoder::AnthropicMessages(
+                anthropic_messages::Decoder::new(depth, index),
             )),
             _ => None,
         }
@@ -80,6 +85,7 @@ impl Decoder {
         match self {
             Decoder::OpenAiChat(d) => d.decode(event, data, out),
             Decoder::OpenAiResponses(d) => d.decode(event, data, out),
+            Decoder::AnthropicMessages(d) => d.decode(event, data, out),
         }
     }
 
@@ -99,6 +105,7 @@ pub(crate) fn build(format: Format, parts: Parts) -> Final {
     match format {
         Format::OpenAiChat => Final::OpenAiChat(openai_chat::build(parts)),
         Format::OpenAiResponses => Final::OpenAiResponses(openai_responses::build(parts)),
+        Format::AnthropicMessages => Final::AnthropicMessages(anthropic_messages::build(parts)),
         _ => Final::OpenAiChat(openai_chat::build(parts)),
     }
 }
@@ -113,6 +120,10 @@ pub(crate) fn identity_keys(format: Format) -> (Option<&'static str>, Option<&'s
         Format::OpenAiResponses => (
             Some(openai_responses::fields::ID),
             Some(openai_responses::fields::MODEL),
+        ),
+        Format::AnthropicMessages => (
+            Some(anthropic_messages::fields::ID),
+            Some(anthropic_messages::fields::MODEL),
         ),
         _ => (None, None),
     }
