@@ -3,7 +3,7 @@
 use serde::{Serialize, Serializer};
 
 use crate::format::Format;
-use crate::protocol::openai_chat;
+use crate::protocol::{ollama, openai_chat, openai_completions};
 
 /// What a stream reassembles to: the object the format's non-streaming API
 /// returns (for OpenAI chat, a `chat.completion`). Serialises as that
@@ -29,6 +29,10 @@ use crate::protocol::openai_chat;
 pub enum Final {
     /// An OpenAI chat completion.
     OpenAiChat(openai_chat::Completion),
+    /// A legacy `text_completion`.
+    OpenAiCompletions(openai_completions::Completion),
+    /// An Ollama `/api/chat` or `/api/generate` response.
+    Ollama(ollama::Response),
 }
 
 impl Final {
@@ -36,6 +40,8 @@ impl Final {
     pub fn format(&self) -> Format {
         match self {
             Final::OpenAiChat(_) => Format::OpenAiChat,
+            Final::OpenAiCompletions(_) => Format::OpenAiCompletions,
+            Final::Ollama(_) => Format::Ollama,
         }
     }
 
@@ -43,6 +49,7 @@ impl Final {
     pub fn into_chat(self) -> Option<openai_chat::Completion> {
         match self {
             Final::OpenAiChat(c) => Some(c),
+            _ => None,
         }
     }
 
@@ -50,6 +57,39 @@ impl Final {
     pub fn as_chat(&self) -> Option<&openai_chat::Completion> {
         match self {
             Final::OpenAiChat(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The `text_completion`, if the stream was legacy completions.
+    pub fn into_completions(self) -> Option<openai_completions::Completion> {
+        match self {
+            Final::OpenAiCompletions(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The `text_completion`, if the stream was legacy completions.
+    pub fn as_completions(&self) -> Option<&openai_completions::Completion> {
+        match self {
+            Final::OpenAiCompletions(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The Ollama response, if the stream was Ollama's.
+    pub fn into_ollama(self) -> Option<ollama::Response> {
+        match self {
+            Final::Ollama(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The Ollama response, if the stream was Ollama's.
+    pub fn as_ollama(&self) -> Option<&ollama::Response> {
+        match self {
+            Final::Ollama(r) => Some(r),
+            _ => None,
         }
     }
 
@@ -61,6 +101,8 @@ impl Final {
                 .first()
                 .and_then(|ch| ch.message.content.clone())
                 .unwrap_or_default(),
+            Final::OpenAiCompletions(c) => c.text().to_string(),
+            Final::Ollama(r) => r.text().to_string(),
         }
     }
 }
@@ -69,6 +111,8 @@ impl Serialize for Final {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Final::OpenAiChat(c) => c.serialize(serializer),
+            Final::OpenAiCompletions(c) => c.serialize(serializer),
+            Final::Ollama(r) => r.serialize(serializer),
         }
     }
 }

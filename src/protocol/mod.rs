@@ -9,7 +9,9 @@
 //! [`detect::TABLE`] and an arm in [`Decoder`] and [`build`].
 
 pub(crate) mod detect;
+pub(crate) mod ollama;
 pub(crate) mod openai_chat;
+pub(crate) mod openai_completions;
 pub(crate) mod provider_error;
 pub(crate) mod scan;
 
@@ -47,6 +49,8 @@ pub(crate) enum SkipReason {
 #[derive(Debug, Clone)]
 pub(crate) enum Decoder {
     OpenAiChat(openai_chat::Decoder),
+    OpenAiCompletions(openai_completions::Decoder),
+    Ollama(ollama::Decoder),
 }
 
 impl Decoder {
@@ -58,6 +62,10 @@ impl Decoder {
             Format::OpenAiChat => {
                 Some(Decoder::OpenAiChat(openai_chat::Decoder::new(depth, index)))
             }
+            Format::OpenAiCompletions => Some(Decoder::OpenAiCompletions(
+                openai_completions::Decoder::new(depth, index),
+            )),
+            Format::Ollama => Some(Decoder::Ollama(ollama::Decoder::new(depth))),
             _ => None,
         }
     }
@@ -72,6 +80,8 @@ impl Decoder {
         out.clear();
         match self {
             Decoder::OpenAiChat(d) => d.decode(event, data, out),
+            Decoder::OpenAiCompletions(d) => d.decode(event, data, out),
+            Decoder::Ollama(d) => d.decode(event, data, out),
         }
     }
 }
@@ -80,6 +90,8 @@ impl Decoder {
 pub(crate) fn build(format: Format, parts: Parts) -> Final {
     match format {
         Format::OpenAiChat => Final::OpenAiChat(openai_chat::build(parts)),
+        Format::OpenAiCompletions => Final::OpenAiCompletions(openai_completions::build(parts)),
+        Format::Ollama => Final::Ollama(ollama::build(parts)),
         _ => Final::OpenAiChat(openai_chat::build(parts)),
     }
 }
@@ -91,6 +103,11 @@ pub(crate) fn identity_keys(format: Format) -> (Option<&'static str>, Option<&'s
             Some(openai_chat::fields::ID),
             Some(openai_chat::fields::MODEL),
         ),
+        Format::OpenAiCompletions => (
+            Some(openai_completions::fields::ID),
+            Some(openai_completions::fields::MODEL),
+        ),
+        Format::Ollama => (None, Some(ollama::fields::MODEL)),
         _ => (None, None),
     }
 }
