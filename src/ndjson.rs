@@ -434,7 +434,7 @@ mod tests {
         assert!(message.contains("max_event_bytes"), "{message}");
         assert_eq!(offset, 16, "the first byte beyond the limit");
         // The limit is per value: two values of 16 bytes each pass.
-        let two: Vec<u8> = [&at_limit[..], &at_limit[..]].concat();
+        let two: Vec<u8> = [at_limit, at_limit].concat();
         assert_eq!(split_every_way(&two, limits).0.len(), 2);
     }
 
@@ -451,8 +451,7 @@ mod tests {
     fn escapes_quotes_and_brackets_inside_strings_split_anywhere() {
         // A backslash before a quote, an escaped backslash before the
         // closing quote, brackets and braces in strings, a top-level array.
-        let text: &[u8] =
-            b"{\"a\":\"\\\"}]\\\\\",\"b\":[\"[\",{\"c\":\"}\"}]}\r\n[1,{\"d\":[]}]\n";
+        let text: &[u8] = b"{\"a\":\"\\\"}]\\\\\",\"b\":[\"[\",{\"c\":\"}\"}]}\r\n[1,{\"d\":[]}]\n";
         let (values, err, ended_inside) = split_every_way(text, Limits::default());
         assert_eq!(err, None);
         assert!(!ended_inside);

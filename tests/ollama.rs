@@ -136,7 +136,11 @@ fn chat_stream_with_thinking_and_tool_calls_folds_to_the_non_streaming_response(
     assert_eq!(calls[1].id.as_deref(), Some("call_2"));
     assert_eq!(calls[1].function.name, "get_current_weather");
     assert_eq!(
-        calls[1].function.arguments.get("location").and_then(|v| v.as_str()),
+        calls[1]
+            .function
+            .arguments
+            .get("location")
+            .and_then(|v| v.as_str()),
         Some("Paris, Île-de-France")
     );
     assert_eq!((r.prompt_eval_count, r.eval_count), (Some(169), Some(15)));
@@ -151,7 +155,10 @@ fn chat_events_add_up_to_the_final_values_and_each_call_comes_whole() {
     let r = response(&out);
     assert_eq!(joined(&out, "content.delta", "delta"), r.text());
     assert_eq!(joined(&out, "content.done", "content"), r.text());
-    assert_eq!(joined(&out, "reasoning.delta", "delta"), r.thinking().unwrap());
+    assert_eq!(
+        joined(&out, "reasoning.delta", "delta"),
+        r.thinking().unwrap()
+    );
     assert_eq!(
         joined(&out, "reasoning.done", "reasoning"),
         r.thinking().unwrap()
@@ -216,7 +223,10 @@ fn chat_events_add_up_to_the_final_values_and_each_call_comes_whole() {
     let mut fold = Fold::new();
     fold.push(&bytes).for_each(drop);
     let tokens = fold.usage().unwrap();
-    assert_eq!((tokens.input_tokens, tokens.output_tokens), (Some(169), Some(15)));
+    assert_eq!(
+        (tokens.input_tokens, tokens.output_tokens),
+        (Some(169), Some(15))
+    );
     assert_eq!(fold.model().as_deref(), Some("qwen3"));
     assert_eq!(fold.id(), None);
     assert_eq!(fold.tool_call_arguments(0, 0), Some(toronto));
@@ -283,7 +293,11 @@ fn an_error_line_part_way_is_a_provider_error_and_the_partial_is_kept() {
     assert_eq!(offset, 0);
     // Forced to Ollama, the decoder reports it the same way, with an empty
     // Ollama response as the partial.
-    let forced = fold_using(&bytes, &[bytes.len()], Fold::new().with_format(Format::Ollama));
+    let forced = fold_using(
+        &bytes,
+        &[bytes.len()],
+        Fold::new().with_format(Format::Ollama),
+    );
     assert_eq!(forced.error, out.error);
     assert_eq!(response(&forced).text(), "");
 }
@@ -296,7 +310,10 @@ fn a_stream_cut_inside_a_line_is_truncated_and_keeps_the_lines_before() {
     let cut = starts[5] + 60;
     let out = fold_all_ways(&bytes[..cut]);
     let (kind, offset, index) = out.error.clone().expect("truncated");
-    assert_eq!(kind, format!("{:?}", ErrorKind::Truncated { inside_event: true }));
+    assert_eq!(
+        kind,
+        format!("{:?}", ErrorKind::Truncated { inside_event: true })
+    );
     assert_eq!((offset, index), (cut as u64, 5));
     assert!(out.has_event(json!({"type": "end", "verdict": "truncated_inside_event"})));
     let r = response(&out);
@@ -317,7 +334,15 @@ fn a_stream_without_its_done_line_is_truncated() {
     let last = *line_starts(&bytes).last().unwrap();
     let out = fold_all_ways(&bytes[..last]);
     let (kind, _, _) = out.error.clone().expect("truncated");
-    assert_eq!(kind, format!("{:?}", ErrorKind::Truncated { inside_event: false }));
+    assert_eq!(
+        kind,
+        format!(
+            "{:?}",
+            ErrorKind::Truncated {
+                inside_event: false
+            }
+        )
+    );
     let r = response(&out);
     assert_eq!(r.tool_calls().len(), 2);
     assert_eq!(r.eval_count, None);
@@ -363,7 +388,10 @@ fn logprobs_entries_are_extended_and_reported() {
     );
     let deltas = events_of(&out, "logprobs.content.delta");
     assert_eq!(deltas.len(), 2);
-    assert_eq!(deltas[0]["content"], json!([{"token": "Hi", "logprob": -0.5, "bytes": [72, 105]}]));
+    assert_eq!(
+        deltas[0]["content"],
+        json!([{"token": "Hi", "logprob": -0.5, "bytes": [72, 105]}])
+    );
     // Only `eval_count` came: the usage event holds it alone.
     assert_eq!(
         events_of(&out, "usage"),
@@ -389,8 +417,11 @@ fn unknown_fields_are_kept_and_reported() {
                "message": {"role": "assistant", "content": "ab", "tool_name": "xy"},
                "done": true}),
     );
-    assert!(out.has_event(json!({"type": "chunk.extra", "key": "remote_host", "value": "https://ollama.com:443"})));
-    assert!(out.has_event(json!({"type": "delta.extra", "choice": 0, "key": "tool_name", "value": "y"})));
+    assert!(out.has_event(
+        json!({"type": "chunk.extra", "key": "remote_host", "value": "https://ollama.com:443"})
+    ));
+    assert!(out
+        .has_event(json!({"type": "delta.extra", "choice": 0, "key": "tool_name", "value": "y"})));
     // The final line had no `done_reason`: complete all the same (its
     // terminator is `done: true`).
     assert!(out.has_event(json!({"type": "end", "verdict": "complete"})));
@@ -414,7 +445,8 @@ fn each_stream_is_detected_as_ollama() {
 #[test]
 fn a_payload_of_another_format_is_a_clear_error() {
     // A legacy completions line in an Ollama stream.
-    let mut bytes = ndjson(&[json!({"model": "m", "created_at": "t", "response": "a", "done": false})]);
+    let mut bytes =
+        ndjson(&[json!({"model": "m", "created_at": "t", "response": "a", "done": false})]);
     bytes.extend_from_slice(
         b"{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"model\":\"m\",\"choices\":[{\"index\":0,\"text\":\"x\"}]}\n",
     );
@@ -457,10 +489,26 @@ fn a_payload_of_another_format_is_a_clear_error() {
 #[test]
 fn fields_of_the_wrong_type_are_a_shape_error_at_their_position() {
     for (line, field, bad) in [
-        (r#"{"model":"m","message":{"content":5},"done":false}"#, "message.content", "5"),
-        (r#"{"model":"m","response":"a","done":"no"}"#, "done", "\"no\""),
-        (r#"{"model":"m","response":"a","done":true,"eval_count":"3"}"#, "eval_count", "\"3\""),
-        (r#"{"model":"m","message":{"tool_calls":{}},"done":false}"#, "message.tool_calls", "{}"),
+        (
+            r#"{"model":"m","message":{"content":5},"done":false}"#,
+            "message.content",
+            "5",
+        ),
+        (
+            r#"{"model":"m","response":"a","done":"no"}"#,
+            "done",
+            "\"no\"",
+        ),
+        (
+            r#"{"model":"m","response":"a","done":true,"eval_count":"3"}"#,
+            "eval_count",
+            "\"3\"",
+        ),
+        (
+            r#"{"model":"m","message":{"tool_calls":{}},"done":false}"#,
+            "message.tool_calls",
+            "{}",
+        ),
     ] {
         let out = fold_using(
             format!("{line}\n").as_bytes(),
@@ -468,7 +516,10 @@ fn fields_of_the_wrong_type_are_a_shape_error_at_their_position() {
             Fold::new().with_format(Format::Ollama),
         );
         let (kind, offset, _) = out.error.expect("shape error");
-        assert!(kind.starts_with("Shape") && kind.contains(field), "{line}: {kind}");
+        assert!(
+            kind.starts_with("Shape") && kind.contains(field),
+            "{line}: {kind}"
+        );
         assert_eq!(offset, line.find(bad).unwrap() as u64, "{line}");
     }
 }
@@ -519,7 +570,8 @@ fn megabytes_of_text_in_small_pieces_fold_to_the_same_text() {
     assert!(r.done);
 
     let big = "y".repeat(1 << 20);
-    let bytes = ndjson(&[json!({"model": "m", "response": big, "done": true, "done_reason": "length"})]);
+    let bytes =
+        ndjson(&[json!({"model": "m", "response": big, "done": true, "done_reason": "length"})]);
     let mut fold = Fold::new();
     for p in bytes.chunks(1) {
         for ev in fold.push(p) {

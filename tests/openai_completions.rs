@@ -136,15 +136,25 @@ fn vllm_stream_with_two_interleaved_choices_folds_to_the_non_streaming_object() 
     assert_eq!(c.object, "text_completion");
     assert_eq!(c.id.as_deref(), Some("cmpl-9f2c0d4e"));
     assert_eq!(c.created, Some(1718000000));
-    assert_eq!(c.choices.iter().map(|c| c.index).collect::<Vec<_>>(), [0, 1]);
+    assert_eq!(
+        c.choices.iter().map(|c| c.index).collect::<Vec<_>>(),
+        [0, 1]
+    );
     let lp = c.choices[1].logprobs.as_ref().unwrap();
-    assert_eq!(lp.tokens.as_deref(), Some(&[" a".to_string(), " city".into()][..]));
+    assert_eq!(
+        lp.tokens.as_deref(),
+        Some(&[" a".to_string(), " city".into()][..])
+    );
     assert_eq!(lp.token_logprobs, Some(vec![Some(-1.25), Some(-2.5)]));
     assert_eq!(lp.text_offset, Some(vec![0, 2]));
     assert_eq!(c.choice(0).unwrap().finish_reason.as_deref(), Some("stop"));
     let usage = c.usage.as_ref().unwrap();
     assert_eq!(
-        (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens),
+        (
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.total_tokens
+        ),
         (Some(5), Some(4), Some(9))
     );
     assert_eq!(out.done.text(), " Paris.");
@@ -204,7 +214,11 @@ fn usage_in_the_last_chunk_with_no_choices_is_kept_and_normalized() {
     fold.push(&bytes).for_each(drop);
     let tokens = fold.usage().unwrap();
     assert_eq!(
-        (tokens.input_tokens, tokens.output_tokens, tokens.total_tokens),
+        (
+            tokens.input_tokens,
+            tokens.output_tokens,
+            tokens.total_tokens
+        ),
         (Some(5), Some(4), Some(9))
     );
     assert_eq!(fold.id().as_deref(), Some("cmpl-9f2c0d4e"));
@@ -248,7 +262,10 @@ fn without_done_a_stream_whose_choices_finished_ends_finished_without_done() {
     let out = fold_all_ways(&bytes[..cut]);
     assert_eq!(out.error, None);
     assert!(out.has_event(json!({"type": "end", "verdict": "finished_without_done"})));
-    assert_eq!(completion(&out).choices[0].text, "\n\nThis is indeed a test");
+    assert_eq!(
+        completion(&out).choices[0].text,
+        "\n\nThis is indeed a test"
+    );
 }
 
 #[test]
@@ -259,7 +276,10 @@ fn a_stream_cut_inside_an_event_is_truncated_and_keeps_what_came_before() {
     let cut = third + 40;
     let out = fold_all_ways(&bytes[..cut]);
     let (kind, offset, index) = out.error.clone().expect("truncated");
-    assert_eq!(kind, format!("{:?}", ErrorKind::Truncated { inside_event: true }));
+    assert_eq!(
+        kind,
+        format!("{:?}", ErrorKind::Truncated { inside_event: true })
+    );
     // At the end of the input, the third event (index 2) unfinished.
     assert_eq!((offset, index), (cut as u64, 2));
     assert!(out.has_event(json!({"type": "end", "verdict": "truncated_inside_event"})));
@@ -277,7 +297,15 @@ fn a_stream_cut_between_events_before_every_choice_finished_is_truncated() {
     let cut = find_nth(&bytes, b"data: ", 3);
     let out = fold_all_ways(&bytes[..cut]);
     let (kind, _, _) = out.error.clone().expect("truncated");
-    assert_eq!(kind, format!("{:?}", ErrorKind::Truncated { inside_event: false }));
+    assert_eq!(
+        kind,
+        format!(
+            "{:?}",
+            ErrorKind::Truncated {
+                inside_event: false
+            }
+        )
+    );
     let c = completion(&out);
     assert_eq!(c.choice(0).unwrap().text, " Paris.");
     assert_eq!(c.choice(1).unwrap().text, " a");
@@ -329,7 +357,10 @@ fn an_error_payload_part_way_is_a_provider_error_and_the_partial_is_kept() {
     );
     let out = fold_all_ways(&bytes);
     let (kind, _, _) = out.error.clone().expect("provider error");
-    assert!(kind.contains("\"bad\"") && kind.contains("BadRequestError"), "{kind}");
+    assert!(
+        kind.contains("\"bad\"") && kind.contains("BadRequestError"),
+        "{kind}"
+    );
     assert_eq!(completion(&out).choices[0].text, "Once");
 }
 
@@ -358,7 +389,10 @@ fn echo_with_logprobs_keeps_the_prompt_and_its_null_first_logprob() {
     let c = completion(&out);
     assert_eq!(c.choices[0].text, "Hello world!");
     let lp = c.choices[0].logprobs.as_ref().unwrap();
-    assert_eq!(lp.token_logprobs, Some(vec![None, Some(-0.5), Some(-0.125)]));
+    assert_eq!(
+        lp.token_logprobs,
+        Some(vec![None, Some(-0.5), Some(-0.125)])
+    );
     assert_eq!(lp.text_offset, Some(vec![0, 5, 11]));
     let top = lp.top_logprobs.as_ref().unwrap();
     assert_eq!(top.len(), 3);

@@ -12,14 +12,20 @@
 //!   splitter ([`splitter`]) + serde_json / simd-json / sonic-rs into the same
 //!   borrowed structs ([`borrowed`]) + the same hand fold.
 //!
+//! The other formats have their own peers, for `benches/formats.rs`:
+//! [`completions_serde`] (legacy completions) and [`ollama_serde`] (Ollama's
+//! NDJSON), each memchr + serde_json into the format's types + a minimal fold.
+//!
 //! Floors do less than a fold, so a fold can only approach them:
 //! [`simd_tape`] (simd-json's tape over every payload) and [`memchr_lines`]
 //! (counting newlines).
 #![allow(dead_code)]
 
 pub mod borrowed;
+pub mod completions_serde;
 pub mod eventsource_openai;
 pub mod memchr_lines;
+pub mod ollama_serde;
 pub mod serde_borrowed;
 pub mod simd_borrowed;
 pub mod simd_tape;

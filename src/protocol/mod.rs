@@ -45,8 +45,10 @@ pub(crate) enum SkipReason {
     EmptyData,
 }
 
-/// The decoder of one stream's format.
+/// The decoder of one stream's format (one per stream, built once: its
+/// size does not matter).
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Decoder {
     OpenAiChat(openai_chat::Decoder),
     OpenAiCompletions(openai_completions::Decoder),

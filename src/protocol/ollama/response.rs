@@ -268,13 +268,13 @@ fn fill(response: &mut Response, choice: ChoiceState) {
         }
     }
     response.done_reason = finish_reason;
-    response.logprobs = lists
-        .iter()
-        .find(|l| l.key == f::LOGPROBS && !l.null)
-        .map(|l| match crate::fold::parse_raw(&format!("[{}]", l.inner)) {
-            Value::Array(items) => items,
-            _ => Vec::new(),
-        });
+    response.logprobs =
+        lists.iter().find(|l| l.key == f::LOGPROBS && !l.null).map(
+            |l| match crate::fold::parse_raw(&format!("[{}]", l.inner)) {
+                Value::Array(items) => items,
+                _ => Vec::new(),
+            },
+        );
     let chat = content.is_some() || !message.is_empty() || !tools.is_empty();
     if !chat {
         response.response = text;

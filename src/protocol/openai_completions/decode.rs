@@ -445,7 +445,11 @@ impl Decoder {
     fn emit_chunk(&self, out: &mut Delta) {
         let ch = &self.chunk;
         if ch.sets_identity {
-            for (key, v) in [(f::ID, ch.id), (f::MODEL, ch.model), (f::CREATED, ch.created)] {
+            for (key, v) in [
+                (f::ID, ch.id),
+                (f::MODEL, ch.model),
+                (f::CREATED, ch.created),
+            ] {
                 if let Some(value) = v {
                     out.push(field(key, value, Rule::First));
                 }
