@@ -12,13 +12,23 @@
 //! layer does, with the replacements recorded so offsets map back to the
 //! stream. Every byte is examined once.
 
-use memchr::memchr2;
-
 use crate::error::{Error, ErrorKind};
+use crate::json::string::find_string_special;
 use crate::limits::{Limit, Limits};
 use crate::utf8::{original_position, repair, utf8};
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+
+/// The bytes that change the state inside a value, outside its strings.
+static STRUCTURAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'}' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t
+};
 
 /// One JSON value of the stream.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +71,24 @@ enum State {
     Str,
     /// Just after a backslash inside a string.
     Escape,
+}
+
+/// Skips a string's contents from `i` (after its opening quote): the
+/// position after its closing quote, or the state the slice ends in.
+/// Sixteen bytes at a time, with the JSON layer's string scan; control
+/// characters are the decoder's concern.
+#[inline(always)]
+fn skip_string(buf: &[u8], mut i: usize) -> Result<usize, State> {
+    loop {
+        i = find_string_special(buf, i);
+        match buf.get(i) {
+            None => return Err(State::Str),
+            Some(b'"') => return Ok(i + 1),
+            Some(b'\\') if i + 1 == buf.len() => return Err(State::Escape),
+            Some(b'\\') => i += 2,
+            Some(_) => i += 1,
+        }
+    }
 }
 
 /// The NDJSON push splitter.
@@ -198,16 +226,14 @@ impl Splitter {
                         ));
                     }
                 },
-                State::Str => match memchr2(b'"', b'\\', &buf[i..]) {
-                    None => i = buf.len(),
-                    Some(k) => {
-                        i += k;
-                        self.state = if buf[i] == b'"' {
-                            State::Value
-                        } else {
-                            State::Escape
-                        };
-                        i += 1;
+                State::Str => match skip_string(buf, i) {
+                    Ok(j) => {
+                        self.state = State::Value;
+                        i = j;
+                    }
+                    Err(state) => {
+                        self.state = state;
+                        i = buf.len();
                     }
                 },
                 State::Escape => {
@@ -215,24 +241,43 @@ impl Splitter {
                     i += 1;
                 }
                 State::Value => {
-                    let b = buf[i];
-                    i += 1;
-                    match b {
-                        b'"' => self.state = State::Str,
-                        b'{' | b'[' => self.depth += 1,
-                        b'}' | b']' => {
-                            self.depth -= 1;
-                            if self.depth == 0 {
-                                let begin = value_begin.unwrap_or(0);
-                                // The closing byte counts against the limit
-                                // too (checked before the value is given
-                                // out, as for every other byte).
-                                if self.len + (i - begin) <= self.max_bytes {
-                                    return self.complete(buf, begin, i, input);
+                    // The value's bytes in one loop (strings skipped inline),
+                    // until it ends or the slice does; the limit is checked
+                    // at its end and below.
+                    while i < buf.len() {
+                        // Skip what cannot change the state (numbers,
+                        // literals, commas, colons, whitespace).
+                        while i < buf.len() && !STRUCTURAL[buf[i] as usize] {
+                            i += 1;
+                        }
+                        let Some(&b) = buf.get(i) else {
+                            break;
+                        };
+                        i += 1;
+                        match b {
+                            b'"' => match skip_string(buf, i) {
+                                Ok(j) => i = j,
+                                Err(state) => {
+                                    self.state = state;
+                                    i = buf.len();
+                                }
+                            },
+                            b'{' | b'[' => self.depth += 1,
+                            _ => {
+                                // `}` or `]`.
+                                self.depth -= 1;
+                                if self.depth == 0 {
+                                    let begin = value_begin.unwrap_or(0);
+                                    // The closing byte counts against the
+                                    // limit too (checked before the value is
+                                    // given out, as every other byte is).
+                                    if self.len + (i - begin) <= self.max_bytes {
+                                        return self.complete(buf, begin, i, input);
+                                    }
+                                    break;
                                 }
                             }
                         }
-                        _ => {}
                     }
                 }
             }
@@ -433,6 +478,12 @@ mod tests {
         let (message, offset) = err.expect("refused");
         assert!(message.contains("max_event_bytes"), "{message}");
         assert_eq!(offset, 16, "the first byte beyond the limit");
+        // Bytes outside strings count as much as those inside (a run of
+        // whitespace or digits, in any chunking).
+        let spaces = format!("{{\"a\":{}1}}\n", " ".repeat(40));
+        let (values, err, _) = split_every_way(spaces.as_bytes(), limits);
+        assert!(values.is_empty());
+        assert_eq!(err.expect("refused").1, 16);
         // The limit is per value: two values of 16 bytes each pass.
         let two: Vec<u8> = [at_limit, at_limit].concat();
         assert_eq!(split_every_way(&two, limits).0.len(), 2);

@@ -594,3 +594,26 @@ fn megabytes_of_text_in_small_pieces_fold_to_the_same_text() {
     let c = fold.finish().unwrap().into_completions().unwrap();
     assert_eq!(c.choices[0].text, big);
 }
+
+#[test]
+fn identity_fields_take_the_first_non_empty_value() {
+    // An empty `id` and `model` first (kept until replaced), then real
+    // ones, then others that change nothing.
+    let bytes = sse(
+        &[
+            json!({"id": "", "object": "text_completion", "model": "", "created": 5, "choices": [{"index": 0, "text": "a"}]}),
+            json!({"id": "cmpl-2", "object": "text_completion", "model": "m2", "created": 6, "choices": [{"index": 0, "text": "b"}]}),
+            json!({"id": "cmpl-3", "object": "text_completion", "model": "m3", "created": 7, "system_fingerprint": "fp_3",
+                   "choices": [{"index": 0, "text": "c", "finish_reason": "stop"}]}),
+        ],
+        true,
+    );
+    let out = fold_all_ways(&bytes);
+    let c = completion(&out);
+    assert_eq!(
+        (c.id.as_deref(), c.model.as_deref(), c.created),
+        (Some("cmpl-2"), Some("m2"), Some(5))
+    );
+    assert_eq!(c.system_fingerprint.as_deref(), Some("fp_3"));
+    assert_eq!(c.choices[0].text, "abc");
+}

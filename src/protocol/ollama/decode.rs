@@ -98,6 +98,11 @@ pub(crate) struct Decoder {
     extras: Vec<Extra>,
     /// Tool calls seen so far (the next one's index).
     tools_seen: u32,
+    /// A non-empty `model` was emitted: later ones change nothing (the
+    /// first non-empty value wins), so they are not emitted again.
+    model_set: bool,
+    /// The `done` value last emitted (an unchanged one is not emitted).
+    done_sent: Option<bool>,
     max_depth: usize,
 }
 
@@ -111,6 +116,8 @@ impl Decoder {
             message_extras: Vec::new(),
             extras: Vec::new(),
             tools_seen: 0,
+            model_set: false,
+            done_sent: None,
             max_depth,
         }
     }
@@ -348,14 +355,18 @@ impl Decoder {
         if let Some(reason) = line.done_reason {
             out.push(Op::Finish { choice: 0, reason });
         }
-        if let Some(v) = line.model {
+        if let (Some(v), false) = (line.model, self.model_set) {
+            self.model_set = !v.text.is_empty();
             out.push(field(Scope::Top, Key::Static(f::MODEL), v, Rule::First));
         }
         if let Some(v) = line.created_at {
             out.push(field(Scope::Top, Key::Static(f::CREATED_AT), v, Rule::Last));
         }
-        if let Some((v, _)) = line.done {
-            out.push(field(Scope::Top, Key::Static(f::DONE), v, Rule::Last));
+        if let Some((v, done)) = line.done {
+            if self.done_sent != Some(done) {
+                self.done_sent = Some(done);
+                out.push(field(Scope::Top, Key::Static(f::DONE), v, Rule::Last));
+            }
         }
         if let Some(v) = line.context {
             out.push(field(Scope::Top, Key::Static(f::CONTEXT), v, Rule::Last));

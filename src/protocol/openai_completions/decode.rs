@@ -130,6 +130,10 @@ pub(crate) struct Decoder {
     choice: Choice,
     lists: Vec<LogprobList>,
     choice_extras: Vec<Extra>,
+    /// Which of `id`, `model`, `created` got a non-empty value: later ones
+    /// change nothing (the first non-empty value wins), so they are not
+    /// emitted again.
+    identity_set: [bool; 3],
     max_depth: usize,
     max_index: u32,
 }
@@ -141,6 +145,7 @@ impl Decoder {
             choice: Choice::default(),
             lists: Vec::new(),
             choice_extras: Vec::new(),
+            identity_set: [false; 3],
             max_depth,
             max_index,
         }
@@ -442,15 +447,17 @@ impl Decoder {
     }
 
     /// The chunk-level ops, after the choices.
-    fn emit_chunk(&self, out: &mut Delta) {
+    fn emit_chunk(&mut self, out: &mut Delta) {
         let ch = &self.chunk;
         if ch.sets_identity {
-            for (key, v) in [
+            let identity = [
                 (f::ID, ch.id),
                 (f::MODEL, ch.model),
                 (f::CREATED, ch.created),
-            ] {
-                if let Some(value) = v {
+            ];
+            for (set, (key, v)) in self.identity_set.iter_mut().zip(identity) {
+                if let (Some(value), false) = (v, *set) {
+                    *set = !(value.kind == ValueKind::String && value.text.is_empty());
                     out.push(field(key, value, Rule::First));
                 }
             }
