@@ -151,7 +151,7 @@ fn completions_stream(
     let per_choice = chunks / n;
     for k in 0..per_choice * n {
         // Choices take turns, in alternating order (0 1 1 0 0 1 …).
-        let i = if (k / n) % 2 == 0 {
+        let i = if (k / n).is_multiple_of(2) {
             k % n
         } else {
             n - 1 - k % n
@@ -343,7 +343,7 @@ const CREATED_AT: &str = "2025-05-27T22:54:57.641643Z";
 /// `/api/chat`: a fifth of the lines `message.thinking`, the rest
 /// `message.content`, then two whole tool calls and the `done` line.
 fn ollama_chat(lines: usize) -> OllamaStream {
-    let mut rng = Rng(0x0_11A_3A);
+    let mut rng = Rng(0x0001_1A3A);
     let (mut bytes, mut text, mut thinking) = (Vec::new(), String::new(), String::new());
     for k in 0..lines {
         let token = rng.pick(&TOKENS);
@@ -400,7 +400,7 @@ fn ollama_chat(lines: usize) -> OllamaStream {
 /// `/api/generate`: `response` lines, then the `done` line with a
 /// 2,000-token `context`.
 fn ollama_generate(lines: usize) -> OllamaStream {
-    let mut rng = Rng(0x6E_4E_7A7E);
+    let mut rng = Rng(0x6E4E_7A7E);
     let (mut bytes, mut text) = (Vec::new(), String::new());
     for _ in 0..lines {
         let token = rng.pick(&TOKENS);

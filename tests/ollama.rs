@@ -145,6 +145,7 @@ fn chat_stream_with_thinking_and_tool_calls_folds_to_the_non_streaming_response(
     );
     assert_eq!((r.prompt_eval_count, r.eval_count), (Some(169), Some(15)));
     assert_eq!(out.done.text(), "Checking both.");
+    assert_eq!(out.done.format(), Format::Ollama);
     assert!(out.has_event(json!({"type": "end", "verdict": "complete"})));
 }
 

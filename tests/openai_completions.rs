@@ -158,6 +158,7 @@ fn vllm_stream_with_two_interleaved_choices_folds_to_the_non_streaming_object() 
         (Some(5), Some(4), Some(9))
     );
     assert_eq!(out.done.text(), " Paris.");
+    assert_eq!(out.done.format(), Format::OpenAiCompletions);
     assert!(out.has_event(json!({"type": "end", "verdict": "complete"})));
 }
 
