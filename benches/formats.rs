@@ -17,6 +17,18 @@
 //!   vs SSE split by memchr + serde_json into Anthropic's stream-event types
 //!   + a minimal fold (`peers/anthropic_serde.rs`).
 //!
+//! - `completions_text`, `completions_logprobs`: legacy `/v1/completions`
+//!   as vLLM streams it (synthetic, deterministic): one token a chunk with
+//!   usage in a last `"choices": []` chunk; and `n = 2` interleaved with
+//!   `logprobs = 2`. Peer: memchr SSE + serde_json into borrowed completion
+//!   chunks + a minimal fold (`peers/completions_serde.rs`), and the memchr
+//!   newline-count floor.
+//! - `ollama_chat`, `ollama_generate`: Ollama's NDJSON (synthetic): thinking,
+//!   content and two whole tool calls; `response` lines and a `done` line
+//!   with a 2,000-token `context`. Peer: memchr lines + serde_json into
+//!   borrowed Ollama structs + a minimal fold (`peers/ollama_serde.rs`).
+//!   `STREAMFOLD_BENCH_EVENTS` shrinks the synthetic streams.
+//!
 //! Corpus folders come from `$STREAMFOLD_SHARED` (default `../shared`
 //! beside the crate), else the project's selection in `tests/data`.
 //! `cargo bench --bench formats`; a criterion filter runs one group
@@ -31,12 +43,20 @@ mod peers;
 mod anthropic_messages;
 #[path = "formats/corpus.rs"]
 mod corpus;
+#[path = "formats/ollama.rs"]
+mod ollama;
+#[path = "formats/openai_completions.rs"]
+mod openai_completions;
 #[path = "formats/openai_responses.rs"]
 mod openai_responses;
+#[path = "formats/synthetic.rs"]
+mod synthetic;
 
 criterion_group!(
     formats,
     openai_responses::openai_responses,
-    anthropic_messages::anthropic_messages
+    anthropic_messages::anthropic_messages,
+    openai_completions::completions,
+    ollama::ollama
 );
 criterion_main!(formats);

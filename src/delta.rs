@@ -251,10 +251,15 @@ pub(crate) enum Op {
 /// A usage object of the payload.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct UsageDelta {
+    /// The object's JSON text: in the payload, or in [`Delta::built`] when
+    /// `built` is set.
     pub raw: Span,
     pub tokens: TokenCounts,
     /// [`Rule::Last`] (replace the whole object) or [`Rule::Overlay`].
     pub rule: Rule,
+    /// The decoder assembled the object (a format whose counts are members
+    /// of the payload itself, as Ollama's): `raw` is in [`Delta::built`].
+    pub built: bool,
 }
 
 /// The ops of one payload.
@@ -262,12 +267,16 @@ pub(crate) struct UsageDelta {
 pub(crate) struct Delta {
     pub ops: Vec<Op>,
     pub usage: Vec<UsageDelta>,
+    /// JSON text a decoder assembled from validated values of the payload
+    /// (a usage object the format does not send as one).
+    pub built: String,
 }
 
 impl Delta {
     pub fn clear(&mut self) {
         self.ops.clear();
         self.usage.clear();
+        self.built.clear();
     }
 
     #[inline]
@@ -277,7 +286,24 @@ impl Delta {
 
     /// Adds a usage object.
     pub fn usage(&mut self, raw: Span, tokens: TokenCounts, rule: Rule) {
-        self.usage.push(UsageDelta { raw, tokens, rule });
+        self.usage.push(UsageDelta {
+            raw,
+            tokens,
+            rule,
+            built: false,
+        });
+        let slot = self.usage.len() - 1;
+        self.ops.push(Op::Usage { slot });
+    }
+
+    /// Adds a usage object whose JSON text is `built[raw]`.
+    pub fn built_usage(&mut self, raw: Span, tokens: TokenCounts, rule: Rule) {
+        self.usage.push(UsageDelta {
+            raw,
+            tokens,
+            rule,
+            built: true,
+        });
         let slot = self.usage.len() - 1;
         self.ops.push(Op::Usage { slot });
     }

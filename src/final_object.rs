@@ -3,7 +3,9 @@
 use serde::{Serialize, Serializer};
 
 use crate::format::Format;
-use crate::protocol::{anthropic_messages, openai_chat, openai_responses};
+use crate::protocol::{
+    anthropic_messages, ollama, openai_chat, openai_completions, openai_responses,
+};
 
 /// What a stream reassembles to: the object the format's non-streaming API
 /// returns (for OpenAI chat, a `chat.completion`). Serialises as that
@@ -36,6 +38,10 @@ pub enum Final {
     OpenAiResponses(openai_responses::Response),
     /// An Anthropic message.
     AnthropicMessages(anthropic_messages::Message),
+    /// A legacy `text_completion`.
+    OpenAiCompletions(openai_completions::Completion),
+    /// An Ollama `/api/chat` or `/api/generate` response.
+    Ollama(ollama::Response),
 }
 
 impl Final {
@@ -45,6 +51,8 @@ impl Final {
             Final::OpenAiChat(_) => Format::OpenAiChat,
             Final::OpenAiResponses(_) => Format::OpenAiResponses,
             Final::AnthropicMessages(_) => Format::AnthropicMessages,
+            Final::OpenAiCompletions(_) => Format::OpenAiCompletions,
+            Final::Ollama(_) => Format::Ollama,
         }
     }
 
@@ -60,6 +68,38 @@ impl Final {
     pub fn as_chat(&self) -> Option<&openai_chat::Completion> {
         match self {
             Final::OpenAiChat(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The `text_completion`, if the stream was legacy completions.
+    pub fn into_completions(self) -> Option<openai_completions::Completion> {
+        match self {
+            Final::OpenAiCompletions(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The `text_completion`, if the stream was legacy completions.
+    pub fn as_completions(&self) -> Option<&openai_completions::Completion> {
+        match self {
+            Final::OpenAiCompletions(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The Ollama response, if the stream was Ollama's.
+    pub fn into_ollama(self) -> Option<ollama::Response> {
+        match self {
+            Final::Ollama(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The Ollama response, if the stream was Ollama's.
+    pub fn as_ollama(&self) -> Option<&ollama::Response> {
+        match self {
+            Final::Ollama(r) => Some(r),
             _ => None,
         }
     }
@@ -108,6 +148,8 @@ impl Final {
                 .unwrap_or_default(),
             Final::OpenAiResponses(r) => r.output_text(),
             Final::AnthropicMessages(m) => m.text(),
+            Final::OpenAiCompletions(c) => c.text().to_string(),
+            Final::Ollama(r) => r.text().to_string(),
         }
     }
 }
@@ -118,6 +160,8 @@ impl Serialize for Final {
             Final::OpenAiChat(c) => c.serialize(serializer),
             Final::OpenAiResponses(r) => r.serialize(serializer),
             Final::AnthropicMessages(m) => m.serialize(serializer),
+            Final::OpenAiCompletions(c) => c.serialize(serializer),
+            Final::Ollama(r) => r.serialize(serializer),
         }
     }
 }

@@ -47,6 +47,19 @@ pub mod anthropic_messages {
     pub use crate::protocol::anthropic_messages::{ContentBlock, Message};
 }
 
+/// The final object of legacy completions streams (`/v1/completions`):
+/// the `text_completion` the non-streaming API returns.
+pub mod openai_completions {
+    pub use crate::protocol::openai_chat::Usage;
+    pub use crate::protocol::openai_completions::{Choice, Completion, Logprobs};
+}
+
+/// The final object of Ollama's native streams (`/api/chat`,
+/// `/api/generate`): the response the non-streaming API returns.
+pub mod ollama {
+    pub use crate::protocol::ollama::{FunctionCall, Message, Response, ToolCall};
+}
+
 pub use adapters::fold::{Events, Fold};
 #[cfg(feature = "async")]
 pub use adapters::stream::{FoldStream, FoldStreamExt};

@@ -12,13 +12,23 @@
 //! layer does, with the replacements recorded so offsets map back to the
 //! stream. Every byte is examined once.
 
-use memchr::memchr2;
-
 use crate::error::{Error, ErrorKind};
+use crate::json::string::find_string_special;
 use crate::limits::{Limit, Limits};
 use crate::utf8::{original_position, repair, utf8};
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+
+/// The bytes that change the state inside a value, outside its strings.
+static STRUCTURAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'}' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t
+};
 
 /// One JSON value of the stream.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +71,24 @@ enum State {
     Str,
     /// Just after a backslash inside a string.
     Escape,
+}
+
+/// Skips a string's contents from `i` (after its opening quote): the
+/// position after its closing quote, or the state the slice ends in.
+/// Sixteen bytes at a time, with the JSON layer's string scan; control
+/// characters are the decoder's concern.
+#[inline(always)]
+fn skip_string(buf: &[u8], mut i: usize) -> Result<usize, State> {
+    loop {
+        i = find_string_special(buf, i);
+        match buf.get(i) {
+            None => return Err(State::Str),
+            Some(b'"') => return Ok(i + 1),
+            Some(b'\\') if i + 1 == buf.len() => return Err(State::Escape),
+            Some(b'\\') => i += 2,
+            Some(_) => i += 1,
+        }
+    }
 }
 
 /// The NDJSON push splitter.
@@ -198,16 +226,14 @@ impl Splitter {
                         ));
                     }
                 },
-                State::Str => match memchr2(b'"', b'\\', &buf[i..]) {
-                    None => i = buf.len(),
-                    Some(k) => {
-                        i += k;
-                        self.state = if buf[i] == b'"' {
-                            State::Value
-                        } else {
-                            State::Escape
-                        };
-                        i += 1;
+                State::Str => match skip_string(buf, i) {
+                    Ok(j) => {
+                        self.state = State::Value;
+                        i = j;
+                    }
+                    Err(state) => {
+                        self.state = state;
+                        i = buf.len();
                     }
                 },
                 State::Escape => {
@@ -215,19 +241,43 @@ impl Splitter {
                     i += 1;
                 }
                 State::Value => {
-                    let b = buf[i];
-                    i += 1;
-                    match b {
-                        b'"' => self.state = State::Str,
-                        b'{' | b'[' => self.depth += 1,
-                        b'}' | b']' => {
-                            self.depth -= 1;
-                            if self.depth == 0 {
-                                let begin = value_begin.unwrap_or(0);
-                                return self.complete(buf, begin, i, input);
+                    // The value's bytes in one loop (strings skipped inline),
+                    // until it ends or the slice does; the limit is checked
+                    // at its end and below.
+                    while i < buf.len() {
+                        // Skip what cannot change the state (numbers,
+                        // literals, commas, colons, whitespace).
+                        while i < buf.len() && !STRUCTURAL[buf[i] as usize] {
+                            i += 1;
+                        }
+                        let Some(&b) = buf.get(i) else {
+                            break;
+                        };
+                        i += 1;
+                        match b {
+                            b'"' => match skip_string(buf, i) {
+                                Ok(j) => i = j,
+                                Err(state) => {
+                                    self.state = state;
+                                    i = buf.len();
+                                }
+                            },
+                            b'{' | b'[' => self.depth += 1,
+                            _ => {
+                                // `}` or `]`.
+                                self.depth -= 1;
+                                if self.depth == 0 {
+                                    let begin = value_begin.unwrap_or(0);
+                                    // The closing byte counts against the
+                                    // limit too (checked before the value is
+                                    // given out, as every other byte is).
+                                    if self.len + (i - begin) <= self.max_bytes {
+                                        return self.complete(buf, begin, i, input);
+                                    }
+                                    break;
+                                }
                             }
                         }
-                        _ => {}
                     }
                 }
             }
@@ -369,6 +419,131 @@ mod tests {
         let v = s.next(&mut rest).unwrap().unwrap();
         assert_eq!(&v.data[12..13], "\"");
         assert_eq!(v.stream_offset(12), 8);
+    }
+
+    /// Everything a splitter gives for `text` cut into `pieces`: each
+    /// value's text, stream offset and first invalid byte, the error, and
+    /// whether the input ended inside a value.
+    type Split = (Vec<(String, u64, Option<u64>)>, Option<(String, u64)>, bool);
+
+    fn split_with(text: &[u8], cuts: &[usize], limits: Limits) -> Split {
+        let mut s = Splitter::new(&limits);
+        let mut out = Vec::new();
+        let mut at = 0;
+        let mut ends = cuts.to_vec();
+        ends.push(text.len());
+        for end in ends {
+            let mut rest = &text[at..end];
+            at = end;
+            loop {
+                match s.next(&mut rest) {
+                    Ok(Some(v)) => out.push((
+                        v.data.to_string(),
+                        v.stream_offset(0),
+                        v.first_invalid_utf8(),
+                    )),
+                    Ok(None) => break,
+                    Err(e) => return (out, Some((e.to_string(), e.offset())), s.finish()),
+                }
+            }
+        }
+        (out, None, s.finish())
+    }
+
+    /// Splits `text` whole, one byte at a time and at every two-piece cut;
+    /// asserts that all agree and returns the whole result.
+    fn split_every_way(text: &[u8], limits: Limits) -> Split {
+        let whole = split_with(text, &[], limits);
+        let bytes: Vec<usize> = (1..text.len()).collect();
+        assert_eq!(split_with(text, &bytes, limits), whole, "1 byte at a time");
+        for cut in 0..=text.len() {
+            assert_eq!(split_with(text, &[cut], limits), whole, "cut at {cut}");
+        }
+        whole
+    }
+
+    #[test]
+    fn a_value_of_exactly_the_limit_passes_and_one_byte_more_is_refused() {
+        // 16 bytes: `{"a":"0123456"}` plus one more character.
+        let at_limit: &[u8] = b"{\"a\":\"01234567\"}\n";
+        assert_eq!(at_limit.len() - 1, 16);
+        let limits = Limits::default().max_event_bytes(16);
+        let (values, err, _) = split_every_way(at_limit, limits);
+        assert_eq!(values.len(), 1);
+        assert_eq!(err, None);
+        // One byte over, the closing brace being the byte too many.
+        let over: &[u8] = b"{\"a\":\"012345678\"}\n";
+        let (values, err, _) = split_every_way(over, limits);
+        assert!(values.is_empty());
+        let (message, offset) = err.expect("refused");
+        assert!(message.contains("max_event_bytes"), "{message}");
+        assert_eq!(offset, 16, "the first byte beyond the limit");
+        // Bytes outside strings count as much as those inside (a run of
+        // whitespace or digits, in any chunking).
+        let spaces = format!("{{\"a\":{}1}}\n", " ".repeat(40));
+        let (values, err, _) = split_every_way(spaces.as_bytes(), limits);
+        assert!(values.is_empty());
+        assert_eq!(err.expect("refused").1, 16);
+        // The limit is per value: two values of 16 bytes each pass.
+        let two: Vec<u8> = [at_limit, at_limit].concat();
+        assert_eq!(split_every_way(&two, limits).0.len(), 2);
+    }
+
+    #[test]
+    fn errors_are_the_same_in_every_chunking() {
+        let text: &[u8] = b"{\"a\":1}\n  {\"b\":\"x\"}\n]\n{\"c\":3}\n";
+        let (values, err, _) = split_every_way(text, Limits::default());
+        assert_eq!(values.len(), 2);
+        let (message, offset) = err.unwrap();
+        assert_eq!(offset, 20, "{message}");
+    }
+
+    #[test]
+    fn escapes_quotes_and_brackets_inside_strings_split_anywhere() {
+        // A backslash before a quote, an escaped backslash before the
+        // closing quote, brackets and braces in strings, a top-level array.
+        let text: &[u8] = b"{\"a\":\"\\\"}]\\\\\",\"b\":[\"[\",{\"c\":\"}\"}]}\r\n[1,{\"d\":[]}]\n";
+        let (values, err, ended_inside) = split_every_way(text, Limits::default());
+        assert_eq!(err, None);
+        assert!(!ended_inside);
+        assert_eq!(
+            values.iter().map(|v| v.0.as_str()).collect::<Vec<_>>(),
+            [
+                "{\"a\":\"\\\"}]\\\\\",\"b\":[\"[\",{\"c\":\"}\"}]}",
+                "[1,{\"d\":[]}]"
+            ]
+        );
+        // Each is JSON (serde_json agrees on where values end).
+        for (v, _, _) in &values {
+            serde_json::from_str::<serde_json::Value>(v).unwrap();
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_split_across_pieces_maps_back_to_the_same_offsets() {
+        // `é` (2 bytes) and `𝄞` (4 bytes) whole, then a lone 0xFF and a
+        // truncated 3-byte sequence, in the second of two values.
+        let text: &[u8] = b"{\"a\":\"\xC3\xA9\xF0\x9D\x84\x9E\"}\n{\"b\":\"x\xFFy\xE2\x82\"}\n";
+        let (values, err, _) = split_every_way(text, Limits::default());
+        assert_eq!(err, None);
+        assert_eq!(values[0].0, "{\"a\":\"é𝄞\"}");
+        assert_eq!(values[0].2, None);
+        assert_eq!(values[1].0, "{\"b\":\"x\u{FFFD}y\u{FFFD}\"}");
+        let start = values[1].1;
+        assert_eq!(start, 15);
+        assert_eq!(values[1].2, Some(start + 7), "the 0xFF byte");
+    }
+
+    #[test]
+    fn input_ending_inside_a_value_or_a_bom_is_reported() {
+        assert!(split_every_way(b"{\"a\":1}\n{\"b\":\"", Limits::default()).2);
+        assert!(!split_every_way(b"{\"a\":1}\n  \r\n", Limits::default()).2);
+        let (values, _, inside) = split_with(b"\xEF\xBB", &[], Limits::default());
+        assert!(values.is_empty() && inside);
+        // A whole BOM, then values: offsets count the BOM's bytes.
+        let (values, err, _) = split_every_way(b"\xEF\xBB\xBF{}\n{}", Limits::default());
+        assert_eq!(err, None);
+        assert_eq!(values.iter().map(|v| v.1).collect::<Vec<_>>(), [3, 6]);
     }
 
     #[test]

@@ -15,6 +15,9 @@
 //! Per format (`benches/formats.rs`), the same splitter + serde_json into
 //! the format's types + a minimal fold: [`responses_serde`] (OpenAI
 //! Responses), [`anthropic_serde`] (Anthropic Messages).
+//! The other formats have their own peers, for `benches/formats.rs`:
+//! [`completions_serde`] (legacy completions) and [`ollama_serde`] (Ollama's
+//! NDJSON), each memchr + serde_json into the format's types + a minimal fold.
 //!
 //! Floors do less than a fold, so a fold can only approach them:
 //! [`simd_tape`] (simd-json's tape over every payload) and [`memchr_lines`]
@@ -23,9 +26,11 @@
 
 pub mod anthropic_serde;
 pub mod borrowed;
+pub mod completions_serde;
 pub mod eventsource_openai;
 pub mod memchr_lines;
 pub mod responses_serde;
+pub mod ollama_serde;
 pub mod serde_borrowed;
 pub mod simd_borrowed;
 pub mod simd_tape;

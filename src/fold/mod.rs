@@ -360,7 +360,11 @@ impl State {
             }
             Op::Usage { slot } => {
                 let u = delta.usage[slot];
-                let raw = u.raw.get(data);
+                let raw = if u.built {
+                    u.raw.get(&delta.built)
+                } else {
+                    u.raw.get(data)
+                };
                 let state = self.usage.get_or_insert_with(|| UsageState {
                     raw: UsageRaw::Text(String::new()),
                     tokens: TokenCounts::default(),

@@ -10,8 +10,10 @@
 
 pub(crate) mod anthropic_messages;
 pub(crate) mod detect;
+pub(crate) mod ollama;
 pub(crate) mod openai_chat;
 pub(crate) mod openai_responses;
+pub(crate) mod openai_completions;
 pub(crate) mod provider_error;
 pub(crate) mod scan;
 
@@ -45,14 +47,16 @@ pub(crate) enum SkipReason {
     EmptyData,
 }
 
-/// The decoder of one stream's format.
+/// The decoder of one stream's format (one per stream, built once: its
+/// size does not matter, and boxing would add an indirection per payload).
 #[derive(Debug, Clone)]
-// One per stream, on its hot path: no box.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Decoder {
     OpenAiChat(openai_chat::Decoder),
     OpenAiResponses(openai_responses::Decoder),
     AnthropicMessages(anthropic_messages::Decoder),
+    OpenAiCompletions(openai_completions::Decoder),
+    Ollama(ollama::Decoder),
 }
 
 impl Decoder {
@@ -70,6 +74,10 @@ impl Decoder {
             Format::AnthropicMessages => Some(Decoder::AnthropicMessages(
                 anthropic_messages::Decoder::new(depth, index),
             )),
+            Format::OpenAiCompletions => Some(Decoder::OpenAiCompletions(
+                openai_completions::Decoder::new(depth, index),
+            )),
+            Format::Ollama => Some(Decoder::Ollama(ollama::Decoder::new(depth))),
             _ => None,
         }
     }
@@ -84,6 +92,8 @@ impl Decoder {
         out.clear();
         match self {
             Decoder::OpenAiChat(d) => d.decode(event, data, out),
+            Decoder::OpenAiCompletions(d) => d.decode(event, data, out),
+            Decoder::Ollama(d) => d.decode(event, data, out),
             Decoder::OpenAiResponses(d) => d.decode(event, data, out),
             Decoder::AnthropicMessages(d) => d.decode(event, data, out),
         }
@@ -106,7 +116,9 @@ pub(crate) fn build(format: Format, parts: Parts) -> Final {
         Format::OpenAiChat => Final::OpenAiChat(openai_chat::build(parts)),
         Format::OpenAiResponses => Final::OpenAiResponses(openai_responses::build(parts)),
         Format::AnthropicMessages => Final::AnthropicMessages(anthropic_messages::build(parts)),
-        _ => Final::OpenAiChat(openai_chat::build(parts)),
+        Format::OpenAiCompletions => Final::OpenAiCompletions(openai_completions::build(parts)),
+        Format::Ollama => Final::Ollama(ollama::build(parts)),
+        Format::Gemini => Final::OpenAiChat(openai_chat::build(parts)),
     }
 }
 
@@ -125,6 +137,11 @@ pub(crate) fn identity_keys(format: Format) -> (Option<&'static str>, Option<&'s
             Some(anthropic_messages::fields::ID),
             Some(anthropic_messages::fields::MODEL),
         ),
+        Format::OpenAiCompletions => (
+            Some(openai_completions::fields::ID),
+            Some(openai_completions::fields::MODEL),
+        ),
+        Format::Ollama => (None, Some(ollama::fields::MODEL)),
         _ => (None, None),
     }
 }

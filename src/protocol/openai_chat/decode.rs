@@ -684,7 +684,7 @@ fn text(choice: u32, name: &'static str, kind: BlockKind, t: StrSpan, pos: usize
 
 /// A string or null, as a value.
 #[inline(always)]
-fn string_or_null(sc: &mut Cur<'_>, field: &'static str) -> Result<Option<Raw>> {
+pub(crate) fn string_or_null(sc: &mut Cur<'_>, field: &'static str) -> Result<Option<Raw>> {
     match sc.ws() {
         b'"' => {
             let start = sc.pos();
@@ -702,7 +702,7 @@ fn string_or_null(sc: &mut Cur<'_>, field: &'static str) -> Result<Option<Raw>> 
 }
 
 /// `created`: an integer or null; another number is kept, with a warning.
-fn created(sc: &mut Cur<'_>, out: &mut Delta) -> Result<Option<Raw>> {
+pub(crate) fn created(sc: &mut Cur<'_>, out: &mut Delta) -> Result<Option<Raw>> {
     match sc.peek_kind()? {
         Kind::Number => {
             let at = sc.pos();
@@ -757,8 +757,9 @@ fn logprobs(sc: &mut Cur<'_>) -> Result<Option<(Option<List>, Option<List>)>> {
     Ok(Some((content, refusal)))
 }
 
-/// A `usage` object: its span and counts.
-fn usage(sc: &mut Cur<'_>) -> Result<(Span, TokenCounts)> {
+/// A `usage` object: its span and counts (OpenAI's `CompletionUsage`,
+/// shared by the legacy completions format).
+pub(crate) fn usage(sc: &mut Cur<'_>) -> Result<(Span, TokenCounts)> {
     if sc.ws() != b'{' {
         return sc.shape(sc.pos(), "usage", OBJECT_OR_NULL);
     }

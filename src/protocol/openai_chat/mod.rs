@@ -8,4 +8,4 @@ pub(crate) mod fields;
 
 pub(crate) use completion::build;
 pub use completion::{Choice, Completion, FunctionCall, Message, ToolCall, Usage};
-pub(crate) use decode::Decoder;
+pub(crate) use decode::{created, string_or_null, usage, Decoder};
