@@ -214,6 +214,15 @@ pub(crate) enum Op {
         block: Option<BlockKey>,
         pos: usize,
     },
+    /// Arguments text the decoder wrote itself, not a span of the payload
+    /// (Gemini's streamed `partialArgs` rebuilt as JSON text):
+    /// `Delta::written[start..end]`, appended to the choice's current tool
+    /// call as [`Op::Tool`]'s `arguments` would be.
+    Arguments {
+        choice: u32,
+        start: usize,
+        end: usize,
+    },
     /// The choice's current tool call's arguments are complete; `arguments`,
     /// when given, is their whole text as the format repeats it.
     ToolDone {
@@ -257,12 +266,15 @@ pub(crate) struct UsageDelta {
 pub(crate) struct Delta {
     pub ops: Vec<Op>,
     pub usage: Vec<UsageDelta>,
+    /// Text the decoder wrote for this payload ([`Op::Arguments`]).
+    pub written: String,
 }
 
 impl Delta {
     pub fn clear(&mut self) {
         self.ops.clear();
         self.usage.clear();
+        self.written.clear();
     }
 
     #[inline]

@@ -3,7 +3,7 @@
 use serde::{Serialize, Serializer};
 
 use crate::format::Format;
-use crate::protocol::openai_chat;
+use crate::protocol::{gemini, openai_chat};
 
 /// What a stream reassembles to: the object the format's non-streaming API
 /// returns (for OpenAI chat, a `chat.completion`). Serialises as that
@@ -29,6 +29,8 @@ use crate::protocol::openai_chat;
 pub enum Final {
     /// An OpenAI chat completion.
     OpenAiChat(openai_chat::Completion),
+    /// A Gemini `GenerateContentResponse`.
+    Gemini(gemini::Response),
 }
 
 impl Final {
@@ -36,6 +38,7 @@ impl Final {
     pub fn format(&self) -> Format {
         match self {
             Final::OpenAiChat(_) => Format::OpenAiChat,
+            Final::Gemini(_) => Format::Gemini,
         }
     }
 
@@ -43,6 +46,7 @@ impl Final {
     pub fn into_chat(self) -> Option<openai_chat::Completion> {
         match self {
             Final::OpenAiChat(c) => Some(c),
+            _ => None,
         }
     }
 
@@ -50,6 +54,23 @@ impl Final {
     pub fn as_chat(&self) -> Option<&openai_chat::Completion> {
         match self {
             Final::OpenAiChat(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The Gemini response, if the stream was Gemini.
+    pub fn into_gemini(self) -> Option<gemini::Response> {
+        match self {
+            Final::Gemini(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The Gemini response, if the stream was Gemini.
+    pub fn as_gemini(&self) -> Option<&gemini::Response> {
+        match self {
+            Final::Gemini(r) => Some(r),
+            _ => None,
         }
     }
 
@@ -61,6 +82,7 @@ impl Final {
                 .first()
                 .and_then(|ch| ch.message.content.clone())
                 .unwrap_or_default(),
+            Final::Gemini(r) => r.text(),
         }
     }
 }
@@ -69,6 +91,7 @@ impl Serialize for Final {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Final::OpenAiChat(c) => c.serialize(serializer),
+            Final::Gemini(r) => r.serialize(serializer),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! [`detect::TABLE`] and an arm in [`Decoder`] and [`build`].
 
 pub(crate) mod detect;
+pub(crate) mod gemini;
 pub(crate) mod openai_chat;
 pub(crate) mod provider_error;
 pub(crate) mod scan;
@@ -47,6 +48,7 @@ pub(crate) enum SkipReason {
 #[derive(Debug, Clone)]
 pub(crate) enum Decoder {
     OpenAiChat(openai_chat::Decoder),
+    Gemini(gemini::Decoder),
 }
 
 impl Decoder {
@@ -58,6 +60,11 @@ impl Decoder {
             Format::OpenAiChat => {
                 Some(Decoder::OpenAiChat(openai_chat::Decoder::new(depth, index)))
             }
+            Format::Gemini => Some(Decoder::Gemini(gemini::Decoder::new(
+                depth,
+                index,
+                limits.choices(),
+            ))),
             _ => None,
         }
     }
@@ -72,6 +79,7 @@ impl Decoder {
         out.clear();
         match self {
             Decoder::OpenAiChat(d) => d.decode(event, data, out),
+            Decoder::Gemini(d) => d.decode(event, data, out),
         }
     }
 }
@@ -80,6 +88,7 @@ impl Decoder {
 pub(crate) fn build(format: Format, parts: Parts) -> Final {
     match format {
         Format::OpenAiChat => Final::OpenAiChat(openai_chat::build(parts)),
+        Format::Gemini => Final::Gemini(gemini::build(parts)),
         _ => Final::OpenAiChat(openai_chat::build(parts)),
     }
 }
@@ -90,6 +99,10 @@ pub(crate) fn identity_keys(format: Format) -> (Option<&'static str>, Option<&'s
         Format::OpenAiChat => (
             Some(openai_chat::fields::ID),
             Some(openai_chat::fields::MODEL),
+        ),
+        Format::Gemini => (
+            Some(gemini::fields::RESPONSE_ID),
+            Some(gemini::fields::MODEL_VERSION),
         ),
         _ => (None, None),
     }
