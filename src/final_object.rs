@@ -24,6 +24,8 @@ use crate::protocol::{gemini, openai_chat};
 /// assert_eq!(completion.choices[0].finish_reason.as_deref(), Some("stop"));
 /// # Ok::<(), streamfold::Error>(())
 /// ```
+// Not boxed: a final object is built once per stream and moved out whole.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Final {

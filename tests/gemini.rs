@@ -43,6 +43,9 @@ fn response(out: &Outcome) -> &Response {
     out.done.as_gemini().expect("a Gemini response")
 }
 
+/// A tool-call start: (index, id, name, block).
+type Start = (u32, String, String, Option<u32>);
+
 /// What the events add up to, per candidate.
 #[derive(Debug, Default)]
 struct Seen {
@@ -53,7 +56,7 @@ struct Seen {
     /// (candidate, block) → text of the deltas.
     by_block: BTreeMap<(u32, u32), String>,
     /// candidate → (index, id, name, block) of each start, in order.
-    starts: BTreeMap<u32, Vec<(u32, String, String, Option<u32>)>>,
+    starts: BTreeMap<u32, Vec<Start>>,
     /// (candidate, call) → arguments deltas / done runs, concatenated.
     args: BTreeMap<(u32, u32), String>,
     args_done: BTreeMap<(u32, u32), String>,
@@ -728,7 +731,7 @@ fn an_error_payload_mid_stream_stops_it_with_the_partial_kept() {
     // As the first payload (detection sees an error), and with the format
     // forced.
     for fold in [Fold::new(), Fold::new().with_format(Format::Gemini)] {
-        let bytes = gemini_sse(&[err.clone()]);
+        let bytes = gemini_sse(std::slice::from_ref(&err));
         let out = fold_using(&bytes, &[bytes.len()], fold);
         let (kind, ..) = out.error.unwrap();
         assert!(kind.contains("UNAVAILABLE"), "{kind}");
@@ -764,6 +767,52 @@ fn a_stream_without_finish_reason_is_truncated() {
     assert!(kind.contains("Truncated { inside_event: false }"), "{kind}");
     assert_eq!(out.done.text(), "Hello");
     events_agree_with_final("no finish reason", &out);
+}
+
+#[test]
+fn a_stream_cut_inside_a_streamed_call_keeps_the_arguments_so_far() {
+    let stream = gemini_sse(&[
+        chunk(
+            json!([{"functionCall": {"name": "f", "willContinue": true}}]),
+            None,
+        ),
+        chunk(
+            json!([{"functionCall": {"partialArgs": [
+                {"jsonPath": "$.list[0].a", "numberValue": 1},
+                {"jsonPath": "$.list[0].b", "stringValue": "unfini", "willContinue": true}
+            ], "willContinue": true}}]),
+            None,
+        ),
+    ]);
+    let out = fold_every_way(&stream, Limits::default());
+    let (kind, ..) = out.error.clone().unwrap();
+    assert!(kind.contains("Truncated"), "{kind}");
+    let arguments: String = out
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ToolCallArgumentsDelta {
+                arguments_delta, ..
+            } => Some(arguments_delta.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(arguments, r#"{"list":[{"a":1,"b":"unfini"#);
+    let call = &final_json(&out)["candidates"][0]["content"]["parts"][0]["functionCall"];
+    assert_eq!(
+        *call,
+        json!({"name": "f", "args": {"list": [{"a": 1, "b": "unfini"}]}})
+    );
+}
+
+#[test]
+fn a_done_line_from_a_proxy_ends_the_stream() {
+    let mut stream = gemini_sse(&[chunk(json!([{"text": "x"}]), Some("STOP"))]);
+    stream.extend_from_slice(b"data: [DONE]\r\n\r\n");
+    let out = fold_every_way(&stream, Limits::default());
+    assert_eq!(out.error, None);
+    assert_eq!(out.done.text(), "x");
+    events_agree_with_final("[DONE]", &out);
 }
 
 #[test]
@@ -940,4 +989,381 @@ fn the_final_object_is_a_gemini_response_that_reads_back_equal() {
         .events
         .iter()
         .any(|e| matches!(e, Event::ChunkExtra { key, .. } if key == "promptFeedback")));
+}
+
+// ---------------------------------------------------------------------------
+// Random streams against a naive reference merge
+
+/// A naive reference of the corpus README's merge, over whole JSON values:
+/// what each payload adds, applied in order.
+fn reference_merge(payloads: &[Json]) -> Json {
+    #[derive(Default)]
+    struct Cand {
+        parts: Vec<Json>,
+        role: Option<Json>,
+        fields: serde_json::Map<String, Json>,
+        open: bool,
+    }
+    let mut cands: BTreeMap<u64, Cand> = BTreeMap::new();
+    let mut usage = None;
+    let mut top = serde_json::Map::new();
+    let plain = |p: &Json| {
+        p.as_object()
+            .unwrap()
+            .keys()
+            .all(|k| ["text", "thought", "thoughtSignature"].contains(&k.as_str()))
+            && p["text"].is_string()
+    };
+    for payload in payloads {
+        for c in payload["candidates"].as_array().into_iter().flatten() {
+            let cand = cands.entry(c["index"].as_u64().unwrap_or(0)).or_default();
+            if cand.role.is_none() && c["content"]["role"].is_string() {
+                cand.role = Some(c["content"]["role"].clone());
+            }
+            for p in c["content"]["parts"].as_array().into_iter().flatten() {
+                if let Some(fc) = p.get("functionCall") {
+                    let continues = cand.open && fc.get("name").is_none();
+                    if !continues {
+                        let mut part = p.clone();
+                        let call = part["functionCall"].as_object_mut().unwrap();
+                        call.remove("willContinue");
+                        call.remove("partialArgs");
+                        cand.parts.push(part);
+                    }
+                    let call = cand.parts.last_mut().unwrap()["functionCall"]
+                        .as_object_mut()
+                        .unwrap();
+                    for piece in fc["partialArgs"].as_array().into_iter().flatten() {
+                        let args = call.entry("args").or_insert(Json::Null);
+                        set_path(args, piece);
+                    }
+                    cand.open = fc["willContinue"] == json!(true);
+                    continue;
+                }
+                cand.open = false;
+                let last = cand.parts.last_mut();
+                if let Some(last) = last.filter(|l| plain(l) && plain(p)) {
+                    let thought = |v: &Json| v["thought"] == json!(true);
+                    let signed = |v: &Json| v.get("thoughtSignature").is_some();
+                    if thought(last) == thought(p) && !(signed(last) && signed(p)) {
+                        let t = format!(
+                            "{}{}",
+                            last["text"].as_str().unwrap(),
+                            p["text"].as_str().unwrap()
+                        );
+                        last["text"] = json!(t);
+                        if signed(p) {
+                            last["thoughtSignature"] = p["thoughtSignature"].clone();
+                        }
+                        continue;
+                    }
+                }
+                cand.parts.push(p.clone());
+            }
+            for (k, v) in c.as_object().unwrap() {
+                if k != "content" && !v.is_null() {
+                    cand.fields.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        for (k, v) in payload.as_object().unwrap() {
+            match k.as_str() {
+                "candidates" => {}
+                "usageMetadata" => usage = Some(v.clone()),
+                "responseId" | "modelVersion" | "createTime" => {
+                    top.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+                _ => {
+                    top.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    let mut out = serde_json::Map::new();
+    let candidates: Vec<Json> = cands
+        .into_values()
+        .map(|c| {
+            let mut m = serde_json::Map::new();
+            let mut content = serde_json::Map::new();
+            if !c.parts.is_empty() {
+                content.insert("parts".into(), Json::Array(c.parts));
+            }
+            if let Some(r) = c.role {
+                content.insert("role".into(), r);
+            }
+            m.insert("content".into(), Json::Object(content));
+            m.extend(c.fields);
+            Json::Object(m)
+        })
+        .collect();
+    out.insert("candidates".into(), Json::Array(candidates));
+    if let Some(u) = usage {
+        out.insert("usageMetadata".into(), u);
+    }
+    out.extend(top);
+    Json::Object(out)
+}
+
+/// Sets the piece's value at its path (`$.a['b.c'][0]`), strings appended.
+fn set_path(root: &mut Json, piece: &Json) {
+    let path = piece["jsonPath"].as_str().unwrap();
+    let mut at = root;
+    let mut rest = &path[1..];
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("['") {
+            let end = r.find("']").unwrap();
+            if !at.is_object() {
+                *at = json!({});
+            }
+            at = at
+                .as_object_mut()
+                .unwrap()
+                .entry(&r[..end])
+                .or_insert(Json::Null);
+            rest = &r[end + 2..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']').unwrap();
+            let i: usize = r[..end].parse().unwrap();
+            if !at.is_array() {
+                *at = json!([]);
+            }
+            let items = at.as_array_mut().unwrap();
+            if items.len() <= i {
+                items.resize(i + 1, Json::Null);
+            }
+            at = &mut items[i];
+            rest = &r[end + 1..];
+        } else {
+            let r = rest.strip_prefix('.').unwrap();
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            if !at.is_object() {
+                *at = json!({});
+            }
+            at = at
+                .as_object_mut()
+                .unwrap()
+                .entry(&r[..end])
+                .or_insert(Json::Null);
+            rest = &r[end..];
+        }
+    }
+    if let Some(s) = piece["stringValue"].as_str() {
+        match at {
+            Json::String(have) => have.push_str(s),
+            other => *other = json!(s),
+        }
+    } else if let Some(v) = piece.get("numberValue").or(piece.get("boolValue")) {
+        *at = v.clone();
+    } else {
+        *at = Json::Null;
+    }
+}
+
+/// A random non-empty arguments object, and its pieces in document order.
+fn random_args(rng: &mut support::Rng, depth: usize) -> (Json, Vec<Json>) {
+    fn value(rng: &mut support::Rng, path: String, depth: usize, pieces: &mut Vec<Json>) -> Json {
+        match rng.range(0, if depth == 0 { 2 } else { 4 }) {
+            0 => {
+                let words = ["a", "é\"q", "\\n", "🙂 x", "", "long text "];
+                let full: String = (0..rng.range(1, 3))
+                    .map(|_| words[rng.range(0, 5)])
+                    .collect();
+                // In one to three pieces, the last one sometimes an empty "end".
+                let cut = rng.range(0, full.chars().count());
+                let head: String = full.chars().take(cut).collect();
+                let tail: String = full.chars().skip(cut).collect();
+                if !head.is_empty() {
+                    pieces
+                        .push(json!({"jsonPath": path, "stringValue": head, "willContinue": true}));
+                }
+                if rng.range(0, 1) == 0 {
+                    pieces
+                        .push(json!({"jsonPath": path, "stringValue": tail, "willContinue": true}));
+                    pieces.push(json!({"jsonPath": path, "stringValue": ""}));
+                } else {
+                    pieces.push(json!({"jsonPath": path, "stringValue": tail}));
+                }
+                json!(full)
+            }
+            1 => {
+                let v = match rng.range(0, 2) {
+                    0 => json!(rng.range(0, 1000)),
+                    1 => json!(-2.5),
+                    _ => json!(1e21),
+                };
+                pieces.push(json!({"jsonPath": path, "numberValue": v}));
+                v
+            }
+            2 => {
+                if rng.range(0, 1) == 0 {
+                    let b = rng.range(0, 1) == 0;
+                    pieces.push(json!({"jsonPath": path, "boolValue": b}));
+                    json!(b)
+                } else {
+                    pieces.push(json!({"jsonPath": path, "nullValue": "NULL_VALUE"}));
+                    Json::Null
+                }
+            }
+            3 => {
+                let n = rng.range(1, 3);
+                Json::Array(
+                    (0..n)
+                        .map(|i| value(rng, format!("{path}[{i}]"), depth - 1, pieces))
+                        .collect(),
+                )
+            }
+            _ => object(rng, path, depth - 1, pieces),
+        }
+    }
+    fn object(rng: &mut support::Rng, path: String, depth: usize, pieces: &mut Vec<Json>) -> Json {
+        let keys = ["id", "name", "a.b", "x_1", "ü"];
+        let mut m = serde_json::Map::new();
+        let n = rng.range(1, 3);
+        let start = rng.range(0, keys.len() - 1);
+        for k in (0..n).map(|i| keys[(start + i) % keys.len()]) {
+            let sub = if k.contains('.') {
+                format!("{path}['{k}']")
+            } else {
+                format!("{path}.{k}")
+            };
+            m.insert(k.to_string(), value(rng, sub, depth, pieces));
+        }
+        Json::Object(m)
+    }
+    let mut pieces = Vec::new();
+    let v = object(rng, "$".to_string(), depth, &mut pieces);
+    (v, pieces)
+}
+
+/// A random stream: candidates 0 (and sometimes 1) with text, thought and
+/// signed parts, whole and streamed calls, other parts, split into chunks.
+fn random_stream(rng: &mut support::Rng) -> Vec<Json> {
+    let n_cands = rng.range(1, 2) as u64;
+    let mut payloads = Vec::new();
+    let mut per_cand: Vec<Vec<Json>> = vec![Vec::new(); n_cands as usize];
+    for parts in per_cand.iter_mut() {
+        for _ in 0..rng.range(1, 8) {
+            match rng.range(0, 5) {
+                0 | 1 => {
+                    let text = ["Hi", " there", "", "ü🙂", "\"q\""][rng.range(0, 4)];
+                    let mut p = json!({ "text": text });
+                    if rng.range(0, 3) == 0 {
+                        p["thought"] = json!(true);
+                    }
+                    if rng.range(0, 3) == 0 {
+                        p["thoughtSignature"] = json!(format!("sig{}", rng.range(0, 9)));
+                    }
+                    parts.push(p);
+                }
+                2 => {
+                    let (args, _) = random_args(rng, 2);
+                    parts.push(json!({"functionCall": {"name": "whole", "args": args}}));
+                }
+                3 => {
+                    let (_, pieces) = random_args(rng, 2);
+                    let mut first =
+                        json!({"functionCall": {"name": "streamed", "willContinue": true}});
+                    if rng.range(0, 1) == 0 {
+                        first["thoughtSignature"] = json!("s");
+                    }
+                    parts.push(first);
+                    let mut i = 0;
+                    while i < pieces.len() {
+                        let n = rng.range(1, 3).min(pieces.len() - i);
+                        let these = &pieces[i..i + n];
+                        parts.push(
+                            json!({"functionCall": {"partialArgs": these, "willContinue": true}}),
+                        );
+                        if rng.range(0, 4) == 0 {
+                            parts.push(json!({"functionCall": {"willContinue": true}}));
+                        }
+                        i += n;
+                    }
+                    parts.push(json!({"functionCall": {}}));
+                }
+                _ => parts
+                    .push(json!({"executableCode": {"language": "PYTHON", "code": "print(1)"}})),
+            }
+        }
+    }
+    // Interleave the candidates' parts over payloads of 1 to 3 parts.
+    let mut cursors = vec![0usize; n_cands as usize];
+    let mut usage = 0;
+    while cursors.iter().zip(&per_cand).any(|(c, p)| *c < p.len()) {
+        let mut cands = Vec::new();
+        for (i, parts) in per_cand.iter().enumerate() {
+            if cursors[i] >= parts.len() || rng.range(0, 3) == 0 {
+                continue;
+            }
+            let n = rng.range(1, 3).min(parts.len() - cursors[i]);
+            let these = &parts[cursors[i]..cursors[i] + n];
+            let mut cand = json!({"content": {"role": "model", "parts": these}});
+            if n_cands > 1 || rng.range(0, 1) == 0 {
+                cand["index"] = json!(i);
+            }
+            cursors[i] += n;
+            if cursors[i] == parts.len() {
+                cand["finishReason"] = json!("STOP");
+            }
+            cands.push(cand);
+        }
+        usage += 1;
+        payloads.push(json!({"candidates": cands, "usageMetadata": {"totalTokenCount": usage}, "responseId": "r"}));
+    }
+    payloads
+}
+
+#[test]
+fn random_streams_match_a_naive_reference_merge() {
+    let mut rng = support::Rng::new(0x6e31);
+    let (mut pieces, mut two, mut parts_in, mut parts_out) = (0, 0, 0, 0);
+    for case in 0..300 {
+        let payloads = random_stream(&mut rng);
+        for p in &payloads {
+            let cands = p["candidates"].as_array().unwrap();
+            two += cands.iter().any(|c| c["index"] == json!(1)) as usize;
+            for c in cands {
+                for part in c["content"]["parts"].as_array().unwrap() {
+                    parts_in += 1;
+                    pieces += part["functionCall"]["partialArgs"]
+                        .as_array()
+                        .map_or(0, Vec::len);
+                }
+            }
+        }
+        let bytes = gemini_sse(&payloads);
+        let name = format!("random case {case}");
+        let whole = fold_using(&bytes, &[bytes.len()], Fold::new());
+        assert_eq!(whole.error, None, "{name}");
+        let want = reference_merge(&payloads);
+        let diffs = diff_by_value(&final_json(&whole), &want);
+        assert!(
+            diffs.is_empty(),
+            "{name}: ours vs the reference:\n{}\n{}",
+            diffs.join("\n"),
+            String::from_utf8_lossy(&bytes)
+        );
+        events_agree_with_final(&name, &whole);
+        parts_out += response(&whole)
+            .candidates()
+            .map(|c| c.parts().count())
+            .sum::<usize>();
+        if case % 10 == 0 {
+            let again = fold_every_way(&bytes, Limits::default());
+            assert!(again == whole, "{name}: chunkings differ");
+        } else {
+            let cuts: Vec<usize> = bytes.chunks(7).map(<[u8]>::len).collect();
+            assert!(fold_using(&bytes, &cuts, Fold::new()) == whole, "{name}");
+        }
+    }
+    // The cases cover what they are for: streamed pieces, two candidates,
+    // parts merged.
+    assert!(
+        pieces > 1000 && two > 100,
+        "{pieces} pieces, {two} payloads of two"
+    );
+    assert!(
+        parts_out * 3 < parts_in * 2,
+        "{parts_in} parts in, {parts_out} merged"
+    );
 }
