@@ -1367,3 +1367,29 @@ fn random_streams_match_a_naive_reference_merge() {
         "{parts_in} parts in, {parts_out} merged"
     );
 }
+
+#[test]
+fn corrupted_corpus_bytes_give_errors_or_warnings_never_a_panic() {
+    let dir = support::data_dir().join("corpus/gemini-sse");
+    let mut rng = support::Rng::new(0x9e);
+    for sse in sse_files(&dir) {
+        let original = std::fs::read(&sse).unwrap();
+        for _ in 0..150 {
+            let mut bytes = original.clone();
+            for _ in 0..rng.range(1, 4) {
+                let at = rng.range(0, bytes.len() - 1);
+                match rng.range(0, 2) {
+                    0 => bytes[at] = b"{}[]\":,\\ntruefalsenull0-$.[]"[rng.range(0, 27)],
+                    1 => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes.insert(at, b"\"{[,"[rng.range(0, 3)]),
+                }
+            }
+            let whole = fold_using(&bytes, &[bytes.len()], Fold::new());
+            let cuts: Vec<usize> = bytes.chunks(7).map(<[u8]>::len).collect();
+            let cut = fold_using(&bytes, &cuts, Fold::new());
+            assert!(cut == whole, "{}: chunkings differ", sse.display());
+        }
+    }
+}

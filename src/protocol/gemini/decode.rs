@@ -14,15 +14,17 @@
 //! other candidate and top-level fields last non-null, `content.role` set
 //! once.
 //!
-//! Blocks: every merged part is a block keyed by its ordinal within its
-//! candidate. The decoder keeps, per candidate, what the last merged part
-//! is (to decide whether the next text part joins it), the ordinal of the
-//! next client tool call, and the streamed call in progress. Text parts are
-//! content or reasoning (`thought: true`) blocks; a `functionCall` part is a
-//! client tool call (arguments: the `args` JSON text, or the streamed pieces
-//! rebuilt as JSON text by [`ArgsWriter`]); every other part (`executableCode`,
+//! A candidate is decoded whole (its `index` may come after its `content`),
+//! then its ops are emitted in the order of its events ([`super::parts`]):
+//! every merged part is a block keyed by its ordinal within its candidate.
+//! Text parts are content or reasoning (`thought: true`) blocks; a
+//! `functionCall` part is a client tool call (arguments: the `args` JSON
+//! text, or the streamed pieces rebuilt as JSON text by
+//! [`super::args::ArgsWriter`]; a call without `args` has empty arguments,
+//! as its final object has no `args`); every other part (`executableCode`,
 //! `codeExecutionResult`, `inlineData`, server `toolCall` / `toolResponse`,
-//! …) is kept whole, without events.
+//! …) is kept whole, without events. The top-level fields follow the
+//! candidates.
 //!
 //! Streamed calls (Vertex): `{"functionCall":{"name":…,"willContinue":true}}`
 //! opens one; parts with `partialArgs` continue it (a bare
@@ -37,12 +39,10 @@
 
 use std::ops::Range;
 
-use super::args::{ArgsWriter, Path, Piece as ArgPiece};
 use super::fields as f;
-use crate::delta::{
-    BlockKey, BlockKind, Delta, Key, Op, Raw, Rule, Scope, Span, StrSpan, ValueKind,
-};
-use crate::event::Warning;
+use super::parts::{field, CandState, Emit};
+use super::path::Path;
+use crate::delta::{Delta, Key, Op, Raw, Rule, Scope, Span, StrSpan, ValueKind};
 use crate::protocol::provider_error::{self, truthy};
 use crate::protocol::scan::{
     members, opt_count, opt_index, opt_text, raw_value, Cur, DecodeError, Result, ARRAY_OR_NULL,
@@ -59,27 +59,27 @@ const ARGS_NESTING: usize = 6;
 
 /// A member the engine keeps without interpreting it.
 #[derive(Debug, Clone, Copy)]
-struct Extra {
-    key: Key,
-    value: Raw,
+pub(super) struct Extra {
+    pub(super) key: Key,
+    pub(super) value: Raw,
 }
 
 /// One `partialArgs` piece.
 #[derive(Debug, Clone, Copy)]
-struct Piece {
-    pos: usize,
+pub(super) struct Piece {
+    pub(super) pos: usize,
     /// The whole piece object.
-    raw: Span,
-    path: Option<StrSpan>,
-    value: PieceValue,
+    pub(super) raw: Span,
+    pub(super) path: Option<StrSpan>,
+    pub(super) value: PieceValue,
     /// `willContinue`: a string goes on in the next piece.
-    more: bool,
+    pub(super) more: bool,
     /// A member other than the path, a value and `willContinue`.
-    unknown: bool,
+    pub(super) unknown: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum PieceValue {
+pub(super) enum PieceValue {
     None,
     Str(StrSpan),
     Json(Span),
@@ -89,92 +89,41 @@ enum PieceValue {
 
 /// A part's `functionCall`.
 #[derive(Debug, Clone, Default)]
-struct Call {
-    name: Option<StrSpan>,
-    id: Option<StrSpan>,
-    args: Option<Span>,
-    will_continue: bool,
-    pieces: Range<usize>,
+pub(super) struct Call {
+    pub(super) name: Option<StrSpan>,
+    pub(super) id: Option<StrSpan>,
+    pub(super) args: Option<Span>,
+    pub(super) will_continue: bool,
+    pub(super) pieces: Range<usize>,
     /// Members other than the above and `partialArgs`.
-    extras: Range<usize>,
+    pub(super) extras: Range<usize>,
 }
 
 /// One part of a candidate's `content.parts`.
 #[derive(Debug, Clone, Default)]
-struct Part {
-    pos: usize,
-    span: Span,
-    text: Option<StrSpan>,
-    thought: bool,
-    signed: bool,
+pub(super) struct Part {
+    pub(super) pos: usize,
+    pub(super) span: Span,
+    pub(super) text: Option<StrSpan>,
+    pub(super) thought: bool,
+    pub(super) signed: bool,
     /// No member besides `text`, `thought` and `thoughtSignature`.
-    plain: bool,
-    call: Option<Call>,
+    pub(super) plain: bool,
+    pub(super) call: Option<Call>,
     /// Members other than `text` and `functionCall`.
-    extras: Range<usize>,
+    pub(super) extras: Range<usize>,
     /// Of those, where `thought` is (not repeated on a joined part).
-    thought_at: Option<usize>,
+    pub(super) thought_at: Option<usize>,
 }
 
 /// One member of a candidate other than `content`.
 #[derive(Debug, Clone, Copy)]
-struct CandField {
+pub(super) struct CandField {
     extra: Extra,
     /// `finishReason` (its text).
     finish: Option<StrSpan>,
     /// Reported as a `choice.extra` event.
     event: bool,
-}
-
-/// What a candidate's last merged part is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Last {
-    /// None yet, or a part nothing joins (a call, any other part).
-    Closed,
-    Text {
-        block: u32,
-        thought: bool,
-        signed: bool,
-        plain: bool,
-    },
-}
-
-/// A streamed function call in progress.
-#[derive(Debug, Clone)]
-struct OpenCall {
-    block: u32,
-    ordinal: u32,
-    name: String,
-    id: String,
-    writer: ArgsWriter,
-}
-
-/// What the merge of one candidate needs across payloads.
-#[derive(Debug, Clone)]
-struct CandState {
-    /// Merged parts so far (the next part's block).
-    parts: u32,
-    last: Last,
-    /// Client calls so far (the next call's index).
-    calls: u32,
-    open: Option<OpenCall>,
-}
-
-impl CandState {
-    fn new() -> CandState {
-        CandState {
-            parts: 0,
-            last: Last::Closed,
-            calls: 0,
-            open: None,
-        }
-    }
-
-    fn next_block(&mut self) -> u32 {
-        let b = self.parts;
-        self.parts = self.parts.saturating_add(1);
-        b
-    }
 }
 
 /// The top-level members of one payload.
@@ -717,360 +666,6 @@ impl Decoder {
         for e in &self.chunk_extras {
             out.push(field(Scope::Top, e.key, e.value, Rule::Last, true));
         }
-    }
-}
-
-/// Emits the ops of one candidate's parts against its merge state.
-struct Emit<'a> {
-    c: u32,
-    data: &'a str,
-    out: &'a mut Delta,
-    /// The deepest path a piece may name.
-    max_path: usize,
-    path: &'a mut Path,
-    pieces: &'a [Piece],
-    part_extras: &'a [Extra],
-    call_extras: &'a [Extra],
-    st: &'a mut CandState,
-}
-
-impl Emit<'_> {
-    fn part(&mut self, p: &Part) {
-        if let Some(call) = &p.call {
-            if let Some(open) = &self.st.open {
-                let data = self.data;
-                let agrees = |new: Option<StrSpan>, have: &str| {
-                    new.is_none_or(|t| {
-                        t.is_empty() || have.is_empty() || *t.get(data).to_cow() == *have
-                    })
-                };
-                if call.args.is_none() && agrees(call.name, &open.name) && agrees(call.id, &open.id)
-                {
-                    self.continue_call(p, call);
-                    return;
-                }
-                self.close_call(Some(p.pos));
-            }
-            self.start_call(p, call);
-            return;
-        }
-        self.close_call(Some(p.pos));
-        match p.text {
-            Some(t) => self.text_part(p, t),
-            None => {
-                // Kept whole (code, its result, inline data, server tools, …).
-                self.end_last();
-                let block = BlockKey::Index(self.st.next_block());
-                self.out.push(Op::BlockStart {
-                    choice: self.c,
-                    block,
-                    kind: BlockKind::Other,
-                    fields: Some(p.span),
-                    pos: p.pos,
-                });
-                self.out.push(Op::BlockStop {
-                    choice: self.c,
-                    block,
-                    fields: None,
-                });
-            }
-        }
-    }
-
-    fn text_part(&mut self, p: &Part, t: StrSpan) {
-        let c = self.c;
-        let kind = if p.thought {
-            BlockKind::Reasoning
-        } else {
-            BlockKind::Content
-        };
-        if let Last::Text {
-            block,
-            thought,
-            signed,
-            plain,
-        } = self.st.last
-        {
-            if plain && p.plain && thought == p.thought && !(signed && p.signed) {
-                let bk = BlockKey::Index(block);
-                self.out.push(Op::Text {
-                    choice: c,
-                    block: bk,
-                    kind,
-                    text: t,
-                    pos: p.pos,
-                });
-                let extras = self.part_extras;
-                for i in p.extras.clone() {
-                    if Some(i) != p.thought_at {
-                        let e = extras[i];
-                        self.out.push(field(
-                            Scope::Block(c, bk),
-                            e.key,
-                            e.value,
-                            Rule::Last,
-                            false,
-                        ));
-                    }
-                }
-                self.st.last = Last::Text {
-                    block,
-                    thought,
-                    signed: signed || p.signed,
-                    plain,
-                };
-                return;
-            }
-        }
-        self.end_last();
-        let block = self.st.next_block();
-        let bk = BlockKey::Index(block);
-        self.out.push(Op::BlockStart {
-            choice: c,
-            block: bk,
-            kind,
-            fields: None,
-            pos: p.pos,
-        });
-        let extras = self.part_extras;
-        for e in &extras[p.extras.clone()] {
-            self.out.push(field(
-                Scope::Block(c, bk),
-                e.key,
-                e.value,
-                Rule::Last,
-                false,
-            ));
-        }
-        self.out.push(Op::Text {
-            choice: c,
-            block: bk,
-            kind,
-            text: t,
-            pos: p.pos,
-        });
-        self.st.last = Last::Text {
-            block,
-            thought: p.thought,
-            signed: p.signed,
-            plain: p.plain,
-        };
-    }
-
-    /// Ends the last part when it is text (no later part joins it).
-    fn end_last(&mut self) {
-        if let Last::Text { block, .. } = self.st.last {
-            self.out.push(Op::BlockStop {
-                choice: self.c,
-                block: BlockKey::Index(block),
-                fields: None,
-            });
-        }
-        self.st.last = Last::Closed;
-    }
-
-    fn start_call(&mut self, p: &Part, call: &Call) {
-        let c = self.c;
-        self.end_last();
-        let block = self.st.next_block();
-        let bk = BlockKey::Index(block);
-        let ordinal = self.st.calls;
-        self.st.calls = self.st.calls.saturating_add(1);
-        self.out.push(Op::BlockStart {
-            choice: c,
-            block: bk,
-            kind: BlockKind::Tool,
-            fields: Some(p.span),
-            pos: p.pos,
-        });
-        self.out.push(Op::Tool {
-            choice: c,
-            index: Some(ordinal),
-            id: call.id,
-            kind: None,
-            name: call.name,
-            arguments: call.args.map(StrSpan::verbatim),
-            block: Some(bk),
-            pos: p.pos,
-        });
-        let mut writer = match call.args {
-            Some(_) => ArgsWriter::sealed(),
-            None => ArgsWriter::default(),
-        };
-        self.pieces_of(call, &mut writer);
-        if call.will_continue {
-            let text = |t: Option<StrSpan>| {
-                t.map(|t| t.get(self.data).to_cow().into_owned())
-                    .unwrap_or_default()
-            };
-            self.st.open = Some(OpenCall {
-                block,
-                ordinal,
-                name: text(call.name),
-                id: text(call.id),
-                writer,
-            });
-        } else {
-            self.finish_call(block, writer);
-        }
-    }
-
-    fn continue_call(&mut self, p: &Part, call: &Call) {
-        let Some(mut open) = self.st.open.take() else {
-            return;
-        };
-        let c = self.c;
-        let bk = BlockKey::Index(open.block);
-        let extras = self.part_extras;
-        for e in &extras[p.extras.clone()] {
-            self.out.push(field(
-                Scope::Block(c, bk),
-                e.key,
-                e.value,
-                Rule::Last,
-                false,
-            ));
-        }
-        // An identity sent late (the call's start had none).
-        let data = self.data;
-        let late = |t: Option<StrSpan>, have: &str| t.filter(|t| !t.is_empty() && have.is_empty());
-        let (name, id) = (late(call.name, &open.name), late(call.id, &open.id));
-        if name.is_some() || id.is_some() {
-            self.out.push(Op::Tool {
-                choice: c,
-                index: Some(open.ordinal),
-                id,
-                kind: None,
-                name,
-                arguments: None,
-                block: Some(bk),
-                pos: p.pos,
-            });
-            if let Some(n) = name {
-                n.get(data).append_to(&mut open.name);
-            }
-            if let Some(i) = id {
-                i.get(data).append_to(&mut open.id);
-            }
-        }
-        let extras = self.call_extras;
-        for e in &extras[call.extras.clone()] {
-            self.out
-                .push(field(Scope::Function(c), e.key, e.value, Rule::Last, false));
-        }
-        self.pieces_of(call, &mut open.writer);
-        if call.will_continue {
-            self.st.open = Some(open);
-        } else {
-            self.finish_call(open.block, open.writer);
-        }
-    }
-
-    /// Writes the call's pieces as arguments text; a piece that cannot
-    /// continue it (or carries members the format does not define) is kept
-    /// as it came in the call's `partialArgs`, with a warning.
-    fn pieces_of(&mut self, call: &Call, writer: &mut ArgsWriter) {
-        let c = self.c;
-        let pieces = self.pieces;
-        for piece in &pieces[call.pieces.clone()] {
-            let start = self.out.written.len();
-            let value = match piece.value {
-                PieceValue::Str(t) => Some(ArgPiece::Str {
-                    raw: t.get(self.data).raw(),
-                    more: piece.more,
-                }),
-                PieceValue::Json(s) => Some(ArgPiece::Json(s.get(self.data))),
-                PieceValue::Null => Some(ArgPiece::Json("null")),
-                PieceValue::None | PieceValue::Several => None,
-            };
-            let placed = match (piece.path, value) {
-                (Some(path), Some(v)) => {
-                    let path = path.get(self.data).to_cow();
-                    self.path.parse(&path, self.max_path)
-                        && writer.place(self.path, v, &mut self.out.written)
-                }
-                _ => false,
-            };
-            let end = self.out.written.len();
-            if end > start {
-                self.out.push(Op::Arguments {
-                    choice: c,
-                    start,
-                    end,
-                });
-            }
-            if !placed || piece.unknown {
-                self.out.push(Op::Warning {
-                    warning: Warning::Lenient {
-                        field: "functionCall.partialArgs[]",
-                        expected: if placed {
-                            "only jsonPath, a value and willContinue"
-                        } else {
-                            "a JSONPath continuing the arguments in order, and one value"
-                        },
-                    },
-                    pos: piece.pos,
-                });
-                self.out.push(field(
-                    Scope::Function(c),
-                    Key::Static(f::PARTIAL_ARGS),
-                    Raw::value(piece.raw, ValueKind::Object),
-                    Rule::Append,
-                    false,
-                ));
-            }
-        }
-    }
-
-    /// Closes the streamed call in progress, if any (`warn`: it was not
-    /// closed by its own part; the position of what closed it).
-    fn close_call(&mut self, warn: Option<usize>) {
-        let Some(open) = self.st.open.take() else {
-            return;
-        };
-        if let Some(pos) = warn {
-            self.out.push(Op::Warning {
-                warning: Warning::Lenient {
-                    field: "functionCall.willContinue",
-                    expected: "a part ending the streamed call",
-                },
-                pos,
-            });
-        }
-        self.finish_call(open.block, open.writer);
-    }
-
-    fn finish_call(&mut self, block: u32, mut writer: ArgsWriter) {
-        let start = self.out.written.len();
-        writer.finish(&mut self.out.written);
-        let end = self.out.written.len();
-        if end > start {
-            self.out.push(Op::Arguments {
-                choice: self.c,
-                start,
-                end,
-            });
-        }
-        self.out.push(Op::ToolDone {
-            choice: self.c,
-            arguments: None,
-        });
-        self.out.push(Op::BlockStop {
-            choice: self.c,
-            block: BlockKey::Index(block),
-            fields: None,
-        });
-        self.st.last = Last::Closed;
-    }
-}
-
-fn field(at: Scope, key: Key, value: Raw, rule: Rule, event: bool) -> Op {
-    Op::Field {
-        at,
-        key,
-        value,
-        rule,
-        event,
     }
 }
 

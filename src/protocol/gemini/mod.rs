@@ -5,6 +5,8 @@
 mod args;
 mod decode;
 pub(crate) mod fields;
+mod parts;
+mod path;
 mod response;
 
 pub(crate) use decode::Decoder;
