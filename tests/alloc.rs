@@ -292,6 +292,9 @@ fn multi_megabyte_tool_arguments_cost_linear_allocation_async_and_sync() {
         assert!(
             allocated < 24 * args as u64,
             "{allocated} bytes allocated for {args} bytes of arguments"
+        );
+    }
+}
 
 /// A Gemini API text stream (spaced JSON, CRLF, usage and an empty
 /// `groundingMetadata` on every chunk, a signature on the last part).
