@@ -29,6 +29,15 @@
 //!   borrowed Ollama structs + a minimal fold (`peers/ollama_serde.rs`).
 //!   `STREAMFOLD_BENCH_EVENTS` shrinks the synthetic streams.
 //!
+//! - `gemini_corpus`, `gemini_text`, `gemini_streamed_args`: every stream of
+//!   `corpus/gemini-sse` (each on its own), a synthetic Gemini API stream of
+//!   20,000 text chunks (spaced JSON, CRLF, usage on every chunk), a
+//!   synthetic Vertex call whose arguments arrive as 20,000 `partialArgs`
+//!   pieces; 4 KiB reads. Peer: memchr SSE + serde_json into Gemini's types
+//!   + the same merge into one response (`peers/gemini_serde.rs`), whose
+//!   final object must equal streamfold's before measuring; and the memchr
+//!   newline floor.
+//!
 //! Corpus folders come from `$STREAMFOLD_SHARED` (default `../shared`
 //! beside the crate), else the project's selection in `tests/data`.
 //! `cargo bench --bench formats`; a criterion filter runs one group
@@ -43,6 +52,8 @@ mod peers;
 mod anthropic_messages;
 #[path = "formats/corpus.rs"]
 mod corpus;
+#[path = "formats/gemini.rs"]
+mod gemini;
 #[path = "formats/ollama.rs"]
 mod ollama;
 #[path = "formats/openai_completions.rs"]
@@ -57,6 +68,7 @@ criterion_group!(
     openai_responses::openai_responses,
     anthropic_messages::anthropic_messages,
     openai_completions::completions,
-    ollama::ollama
+    ollama::ollama,
+    gemini::gemini
 );
 criterion_main!(formats);

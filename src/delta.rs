@@ -214,6 +214,15 @@ pub(crate) enum Op {
         block: Option<BlockKey>,
         pos: usize,
     },
+    /// Arguments text the decoder wrote itself, not a span of the payload
+    /// (Gemini's streamed `partialArgs` rebuilt as JSON text):
+    /// `Delta::written[start..end]`, appended to the choice's current tool
+    /// call as [`Op::Tool`]'s `arguments` would be.
+    Arguments {
+        choice: u32,
+        start: usize,
+        end: usize,
+    },
     /// The choice's current tool call's arguments are complete; `arguments`,
     /// when given, is their whole text as the format repeats it.
     ToolDone {
@@ -251,14 +260,14 @@ pub(crate) enum Op {
 /// A usage object of the payload.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct UsageDelta {
-    /// The object's JSON text: in the payload, or in [`Delta::built`] when
+    /// The object's JSON text: in the payload, or in [`Delta::written`] when
     /// `built` is set.
     pub raw: Span,
     pub tokens: TokenCounts,
     /// [`Rule::Last`] (replace the whole object) or [`Rule::Overlay`].
     pub rule: Rule,
     /// The decoder assembled the object (a format whose counts are members
-    /// of the payload itself, as Ollama's): `raw` is in [`Delta::built`].
+    /// of the payload itself, as Ollama's): `raw` is in [`Delta::written`].
     pub built: bool,
 }
 
@@ -267,16 +276,17 @@ pub(crate) struct UsageDelta {
 pub(crate) struct Delta {
     pub ops: Vec<Op>,
     pub usage: Vec<UsageDelta>,
-    /// JSON text a decoder assembled from validated values of the payload
-    /// (a usage object the format does not send as one).
-    pub built: String,
+    /// Text the decoder wrote for this payload from its validated values:
+    /// arguments it rebuilt ([`Op::Arguments`]), a usage object the format
+    /// does not send as one ([`UsageDelta::built`]).
+    pub written: String,
 }
 
 impl Delta {
     pub fn clear(&mut self) {
         self.ops.clear();
         self.usage.clear();
-        self.built.clear();
+        self.written.clear();
     }
 
     #[inline]

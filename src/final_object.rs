@@ -4,7 +4,7 @@ use serde::{Serialize, Serializer};
 
 use crate::format::Format;
 use crate::protocol::{
-    anthropic_messages, ollama, openai_chat, openai_completions, openai_responses,
+    anthropic_messages, gemini, ollama, openai_chat, openai_completions, openai_responses,
 };
 
 /// What a stream reassembles to: the object the format's non-streaming API
@@ -26,6 +26,8 @@ use crate::protocol::{
 /// assert_eq!(completion.choices[0].finish_reason.as_deref(), Some("stop"));
 /// # Ok::<(), streamfold::Error>(())
 /// ```
+// Not boxed: a final object is built once per stream and moved out whole.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 // One per stream, moved out once: boxing the larger variants would cost an
@@ -42,6 +44,8 @@ pub enum Final {
     OpenAiCompletions(openai_completions::Completion),
     /// An Ollama `/api/chat` or `/api/generate` response.
     Ollama(ollama::Response),
+    /// A Gemini `GenerateContentResponse`.
+    Gemini(gemini::Response),
 }
 
 impl Final {
@@ -53,6 +57,7 @@ impl Final {
             Final::AnthropicMessages(_) => Format::AnthropicMessages,
             Final::OpenAiCompletions(_) => Format::OpenAiCompletions,
             Final::Ollama(_) => Format::Ollama,
+            Final::Gemini(_) => Format::Gemini,
         }
     }
 
@@ -68,6 +73,22 @@ impl Final {
     pub fn as_chat(&self) -> Option<&openai_chat::Completion> {
         match self {
             Final::OpenAiChat(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The Gemini response, if the stream was Gemini.
+    pub fn into_gemini(self) -> Option<gemini::Response> {
+        match self {
+            Final::Gemini(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The Gemini response, if the stream was Gemini.
+    pub fn as_gemini(&self) -> Option<&gemini::Response> {
+        match self {
+            Final::Gemini(r) => Some(r),
             _ => None,
         }
     }
@@ -150,6 +171,7 @@ impl Final {
             Final::AnthropicMessages(m) => m.text(),
             Final::OpenAiCompletions(c) => c.text().to_string(),
             Final::Ollama(r) => r.text().to_string(),
+            Final::Gemini(r) => r.text(),
         }
     }
 }
@@ -162,6 +184,7 @@ impl Serialize for Final {
             Final::AnthropicMessages(m) => m.serialize(serializer),
             Final::OpenAiCompletions(c) => c.serialize(serializer),
             Final::Ollama(r) => r.serialize(serializer),
+            Final::Gemini(r) => r.serialize(serializer),
         }
     }
 }

@@ -60,6 +60,14 @@ pub mod ollama {
     pub use crate::protocol::ollama::{FunctionCall, Message, Response, ToolCall};
 }
 
+/// The final object of Gemini streams (`streamGenerateContent?alt=sse`,
+/// the Gemini API and Vertex AI): the `GenerateContentResponse` the
+/// non-streaming `generateContent` returns, with views of its candidates,
+/// parts and function calls.
+pub mod gemini {
+    pub use crate::protocol::gemini::{Candidate, FunctionCall, Part, Response};
+}
+
 pub use adapters::fold::{Events, Fold};
 #[cfg(feature = "async")]
 pub use adapters::stream::{FoldStream, FoldStreamExt};

@@ -355,3 +355,62 @@ fn partial_json_memory_is_bounded_by_the_key_not_the_text() {
     let (_, peak) = partial_json_steady_state(&text, 0);
     assert!(peak < 4 << 20, "peak {peak} bytes");
 }
+
+/// A Gemini API text stream (spaced JSON, CRLF, usage and an empty
+/// `groundingMetadata` on every chunk, a signature on the last part).
+fn gemini_text_stream(chunks: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for i in 0..chunks {
+        let last = i + 1 == chunks;
+        out.extend_from_slice(
+            format!(
+                "data: {{\"candidates\": [{{\"content\": {{\"parts\": [{{\"text\": \"word {i} \"{}}}], \
+                 \"role\": \"model\"}}{}, \"index\": 0, \"groundingMetadata\": {{}}}}], \"usageMetadata\": \
+                 {{\"promptTokenCount\": 9, \"candidatesTokenCount\": {i}, \"totalTokenCount\": {}}}, \
+                 \"modelVersion\": \"gemini-2.5-pro\", \"responseId\": \"abc\"}}\r\n\r\n",
+                if last { ", \"thoughtSignature\": \"c2ln\"" } else { "" },
+                if last { ", \"finishReason\": \"STOP\"" } else { "" },
+                i + 9
+            )
+            .as_bytes(),
+        );
+    }
+    out
+}
+
+/// A Vertex stream of one call whose arguments are one long string in
+/// `pieces` pieces.
+fn gemini_streamed_string(pieces: usize) -> Vec<u8> {
+    let envelope = |part: &str| {
+        format!(
+            "data: {{\"candidates\":[{{\"content\":{{\"role\":\"model\",\"parts\":[{part}]}}}}],\
+             \"usageMetadata\":{{\"trafficType\":\"ON_DEMAND\"}},\"modelVersion\":\"gemini-3-pro\",\
+             \"responseId\":\"r\"}}\r\n\r\n"
+        )
+    };
+    let mut out = envelope(r#"{"functionCall":{"name":"write","willContinue":true}}"#);
+    for _ in 0..pieces {
+        out.push_str(&envelope(
+            r#"{"functionCall":{"partialArgs":[{"jsonPath":"$.file.content","stringValue":"line of text\n","willContinue":true}],"willContinue":true}}"#,
+        ));
+    }
+    out.push_str(&envelope(r#"{"functionCall":{}}"#));
+    out.into_bytes()
+}
+
+#[test]
+fn gemini_streams_allocate_nothing_per_event_in_steady_state() {
+    for (name, bytes) in [
+        ("gemini text", gemini_text_stream(20_000)),
+        ("gemini streamed arguments", gemini_streamed_string(20_000)),
+    ] {
+        let warm = bytes.len() / 10;
+        let (n, events) = steady_state(&bytes, warm);
+        eprintln!("{name}: {n} allocations over {events} events after warm-up");
+        assert!(events > 5_000, "{name}: {events} events");
+        assert!(
+            n * 100 < events,
+            "{name}: {n} allocations over {events} events"
+        );
+    }
+}

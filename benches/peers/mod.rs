@@ -12,12 +12,11 @@
 //!   splitter ([`splitter`]) + serde_json / simd-json / sonic-rs into the same
 //!   borrowed structs ([`borrowed`]) + the same hand fold.
 //!
-//! Per format (`benches/formats.rs`), the same splitter + serde_json into
-//! the format's types + a minimal fold: [`responses_serde`] (OpenAI
-//! Responses), [`anthropic_serde`] (Anthropic Messages).
-//! The other formats have their own peers, for `benches/formats.rs`:
-//! [`completions_serde`] (legacy completions) and [`ollama_serde`] (Ollama's
-//! NDJSON), each memchr + serde_json into the format's types + a minimal fold.
+//! Per format (`benches/formats.rs`), memchr framing + serde_json into the
+//! format's types + a minimal fold: [`responses_serde`] (OpenAI Responses),
+//! [`anthropic_serde`] (Anthropic Messages), [`gemini_serde`] (Gemini, with
+//! the whole merge into one response), [`completions_serde`] (legacy
+//! completions), [`ollama_serde`] (Ollama's NDJSON).
 //!
 //! Floors do less than a fold, so a fold can only approach them:
 //! [`simd_tape`] (simd-json's tape over every payload) and [`memchr_lines`]
@@ -28,9 +27,10 @@ pub mod anthropic_serde;
 pub mod borrowed;
 pub mod completions_serde;
 pub mod eventsource_openai;
+pub mod gemini_serde;
 pub mod memchr_lines;
-pub mod responses_serde;
 pub mod ollama_serde;
+pub mod responses_serde;
 pub mod serde_borrowed;
 pub mod simd_borrowed;
 pub mod simd_tape;

@@ -282,6 +282,13 @@ impl State {
                 }
                 self.tool_fragment(slot, tool, id, kind, name, arguments, data);
             }
+            Op::Arguments { choice, start, end } => {
+                let slot = self.choice_slot(choice, 0)?;
+                if let Some(tool) = self.choices[slot].current {
+                    let text = delta.written.get(start..end).unwrap_or("");
+                    self.append_arguments(slot, tool, |a| a.push_str(text));
+                }
+            }
             Op::ToolDone { choice, arguments } => {
                 let slot = self.choice_slot(choice, 0)?;
                 if let Some(tool) = self.choices[slot].current {
@@ -361,7 +368,7 @@ impl State {
             Op::Usage { slot } => {
                 let u = delta.usage[slot];
                 let raw = if u.built {
-                    u.raw.get(&delta.built)
+                    u.raw.get(&delta.written)
                 } else {
                     u.raw.get(data)
                 };
@@ -714,20 +721,29 @@ impl State {
             });
         }
         if let Some(a) = arguments.filter(|a| !a.is_empty()) {
-            let start = call.arguments.len();
-            if call.done {
-                call.run_start = start;
-            }
-            a.get(data).append_to(&mut call.arguments);
-            call.done = false;
-            self.queue.push(Ev::ArgumentsDelta {
-                slot,
-                tool,
-                name: call.name.len(),
-                start,
-                end: call.arguments.len(),
-            });
+            self.append_arguments(slot, tool, |out| a.get(data).append_to(out));
         }
+    }
+
+    /// Appends text to call `tool`'s arguments (with its delta event).
+    fn append_arguments(&mut self, slot: usize, tool: usize, append: impl FnOnce(&mut String)) {
+        let call = &mut self.choices[slot].tools[tool];
+        let start = call.arguments.len();
+        append(&mut call.arguments);
+        if call.arguments.len() == start {
+            return;
+        }
+        if call.done {
+            call.run_start = start;
+        }
+        call.done = false;
+        self.queue.push(Ev::ArgumentsDelta {
+            slot,
+            tool,
+            name: call.name.len(),
+            start,
+            end: call.arguments.len(),
+        });
     }
 
     /// Emits the `.done` event of block `b`'s open run.

@@ -11,6 +11,7 @@
 pub(crate) mod anthropic_messages;
 pub(crate) mod detect;
 pub(crate) mod ollama;
+pub(crate) mod gemini;
 pub(crate) mod openai_chat;
 pub(crate) mod openai_responses;
 pub(crate) mod openai_completions;
@@ -57,6 +58,7 @@ pub(crate) enum Decoder {
     AnthropicMessages(anthropic_messages::Decoder),
     OpenAiCompletions(openai_completions::Decoder),
     Ollama(ollama::Decoder),
+    Gemini(gemini::Decoder),
 }
 
 impl Decoder {
@@ -78,6 +80,11 @@ impl Decoder {
                 openai_completions::Decoder::new(depth, index),
             )),
             Format::Ollama => Some(Decoder::Ollama(ollama::Decoder::new(depth))),
+            Format::Gemini => Some(Decoder::Gemini(gemini::Decoder::new(
+                depth,
+                index,
+                limits.choices(),
+            ))),
             _ => None,
         }
     }
@@ -93,6 +100,7 @@ impl Decoder {
         match self {
             Decoder::OpenAiChat(d) => d.decode(event, data, out),
             Decoder::OpenAiCompletions(d) => d.decode(event, data, out),
+            Decoder::Gemini(d) => d.decode(event, data, out),
             Decoder::Ollama(d) => d.decode(event, data, out),
             Decoder::OpenAiResponses(d) => d.decode(event, data, out),
             Decoder::AnthropicMessages(d) => d.decode(event, data, out),
@@ -118,7 +126,7 @@ pub(crate) fn build(format: Format, parts: Parts) -> Final {
         Format::AnthropicMessages => Final::AnthropicMessages(anthropic_messages::build(parts)),
         Format::OpenAiCompletions => Final::OpenAiCompletions(openai_completions::build(parts)),
         Format::Ollama => Final::Ollama(ollama::build(parts)),
-        Format::Gemini => Final::OpenAiChat(openai_chat::build(parts)),
+        Format::Gemini => Final::Gemini(gemini::build(parts)),
     }
 }
 
@@ -142,6 +150,10 @@ pub(crate) fn identity_keys(format: Format) -> (Option<&'static str>, Option<&'s
             Some(openai_completions::fields::MODEL),
         ),
         Format::Ollama => (None, Some(ollama::fields::MODEL)),
+        Format::Gemini => (
+            Some(gemini::fields::RESPONSE_ID),
+            Some(gemini::fields::MODEL_VERSION),
+        ),
         _ => (None, None),
     }
 }

@@ -392,17 +392,17 @@ impl Decoder {
         if !line.metrics.is_empty() {
             // The usage object: the line's counts and durations, as sent.
             let mut tokens = TokenCounts::default();
-            out.built.push('{');
+            out.written.push('{');
             for (n, &(i, span)) in line.metrics.iter().enumerate() {
                 if n > 0 {
-                    out.built.push(',');
+                    out.written.push(',');
                 }
                 let name = f::METRICS[i];
-                out.built.push('"');
-                out.built.push_str(name);
-                out.built.push_str("\":");
+                out.written.push('"');
+                out.written.push_str(name);
+                out.written.push_str("\":");
                 let number = span.get(data);
-                out.built.push_str(number);
+                out.written.push_str(number);
                 let count = parse_u64(number.as_bytes());
                 if name == f::PROMPT_EVAL_COUNT {
                     tokens.input_tokens = count;
@@ -410,10 +410,10 @@ impl Decoder {
                     tokens.output_tokens = count;
                 }
             }
-            out.built.push('}');
+            out.written.push('}');
             let raw = Span {
                 start: 0,
-                end: out.built.len(),
+                end: out.written.len(),
             };
             out.built_usage(raw, tokens, Rule::Overlay);
         }
