@@ -16,6 +16,7 @@ struct Counting;
 
 thread_local! {
     static ALLOCS: Cell<u64> = const { Cell::new(0) };
+    static ALLOCATED: Cell<u64> = const { Cell::new(0) };
     static LIVE: Cell<i64> = const { Cell::new(0) };
     static PEAK: Cell<i64> = const { Cell::new(0) };
 }
@@ -23,6 +24,9 @@ thread_local! {
 fn add(bytes: i64, allocs: u64) {
     // `try_with`: the allocator also runs while thread locals are torn down.
     let _ = ALLOCS.try_with(|a| a.set(a.get() + allocs));
+    if bytes > 0 {
+        let _ = ALLOCATED.try_with(|a| a.set(a.get() + bytes as u64));
+    }
     let _ = LIVE.try_with(|l| {
         let now = l.get() + bytes;
         l.set(now);
@@ -56,6 +60,11 @@ static GLOBAL: Counting = Counting;
 
 fn allocs() -> u64 {
     ALLOCS.with(Cell::get)
+}
+
+/// Bytes allocated so far (reallocations count by how much they grow).
+fn allocated() -> u64 {
+    ALLOCATED.with(Cell::get)
 }
 
 /// Starts measuring peak live bytes from the current level.
@@ -135,6 +144,80 @@ fn the_async_path_allocates_at_most_one_per_event() {
         // One owned string per content delta, plus buffer growth.
         assert!(made <= n + 8, "{made} allocations over {n} events");
     });
+}
+
+/// Folds `s` with the async adapter over a stream of `Bytes`, one SSE
+/// event per item (slices of one buffer, made beforehand, as an HTTP client
+/// that reads one flushed event at a time hands them over), driven by
+/// `futures::executor::block_on`. Counts what is allocated after the first
+/// tenth of the items. Returns (allocations, bytes allocated, SSE events
+/// after warm-up).
+fn async_one_event_per_item(s: &synthetic::Synthetic) -> (u64, u64, u64) {
+    let whole = bytes::Bytes::copy_from_slice(&s.bytes);
+    // Event boundaries: every `\n\n` (the generated streams have LF line
+    // ends and one data line per event).
+    let mut items = Vec::with_capacity(s.events);
+    let mut start = 0;
+    for end in memchr::memmem::find_iter(&s.bytes, b"\n\n") {
+        items.push(whole.slice(start..end + 2));
+        start = end + 2;
+    }
+    assert_eq!(start, s.bytes.len(), "the stream ends with a blank line");
+    assert_eq!(items.len(), s.events, "one item per SSE event");
+    let warm = items.len() / 10;
+    let after_warm_up = Cell::new(None);
+    let body = futures::stream::iter(items.into_iter().enumerate().map(|(i, item)| {
+        if i == warm {
+            after_warm_up.set(Some((allocs(), allocated())));
+        }
+        Ok::<_, std::convert::Infallible>(item)
+    }));
+    let mut events = body.fold_chat();
+    futures::executor::block_on(async {
+        while let Some(event) = events.next().await {
+            event.unwrap();
+        }
+    });
+    let (before, bytes_before) = after_warm_up.get().expect("warmed up");
+    let made = (allocs() - before, allocated() - bytes_before);
+    let completion = events.finish().unwrap();
+    let message = &completion.choices[0].message;
+    assert_eq!(message.content.as_deref().unwrap_or(""), s.content);
+    assert_eq!(message.tool_calls.len(), s.tool_arguments.len());
+    (made.0, made.1, (s.events - warm) as u64)
+}
+
+#[test]
+fn the_async_path_over_bytes_allocates_at_most_one_per_text_event() {
+    let s = synthetic::text_stream(20_000);
+    let (n, bytes, events) = async_one_event_per_item(&s);
+    eprintln!(
+        "async, one event per Bytes, text: {:.3} allocations and {:.1} bytes per SSE event \
+         ({n} and {bytes} over {events} events)",
+        n as f64 / events as f64,
+        bytes as f64 / events as f64
+    );
+    // Today: the owned text of each content delta, plus buffer growth.
+    assert!(n <= events + 16, "{n} allocations over {events} events");
+}
+
+#[test]
+fn the_async_path_over_bytes_allocates_at_most_three_per_tool_event() {
+    let s = synthetic::tool_stream(8_000);
+    let (n, bytes, events) = async_one_event_per_item(&s);
+    eprintln!(
+        "async, one event per Bytes, tool calls: {:.3} allocations and {:.1} bytes per SSE \
+         event ({n} and {bytes} over {events} events)",
+        n as f64 / events as f64,
+        bytes as f64 / events as f64
+    );
+    // Today: an argument fragment's event owns its name, its fragment and
+    // the arguments so far (a copy that grows with the call: the bytes per
+    // event printed above), plus the buffers of the four calls growing.
+    assert!(
+        n <= 3 * events + 128,
+        "{n} allocations over {events} events"
+    );
 }
 
 #[test]
