@@ -114,7 +114,7 @@ fn plain(name: &str) -> BenchmarkId {
 /// streamfold, as a user runs it: the sync facade fed each read, every
 /// event taken (and looked at), then the final completion.
 fn streamfold_fold(chunks: std::slice::Chunks<'_, u8>) -> Result<Folded, String> {
-    let mut fold = streamfold::ChatFold::new();
+    let mut fold = streamfold::Fold::new();
     for read in chunks {
         for event in fold.push(read) {
             black_box(event.map_err(|e| e.to_string())?);

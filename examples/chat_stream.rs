@@ -28,7 +28,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use futures::StreamExt;
-use streamfold::{Completion, Event, FoldStreamExt};
+use streamfold::openai_chat::Completion;
+use streamfold::{Event, Fold, FoldStreamExt, Format};
 
 /// Where requests go when `OPENAI_BASE_URL` is not set.
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
@@ -79,16 +80,24 @@ pub async fn run(
         return Err(streamfold::Error::from_http_response(status.as_u16(), &body).into());
     }
 
-    let mut events = response.bytes_stream().fold_chat();
+    let mut events = response
+        .bytes_stream()
+        .fold_stream_with(Fold::new().with_format(Format::OpenAiChat));
     let mut ends_with_newline = true;
     while let Some(event) = events.next().await {
-        if let Event::ContentDelta { choice: 0, delta } = event? {
+        if let Event::ContentDelta {
+            choice: 0, delta, ..
+        } = event?
+        {
             out.write_all(delta.as_bytes())?;
             out.flush()?;
             ends_with_newline = delta.ends_with('\n');
         }
     }
-    let completion = events.finish()?;
+    let completion = events
+        .finish()?
+        .into_chat()
+        .expect("the format was forced to OpenAI chat");
 
     if !ends_with_newline {
         writeln!(out)?;

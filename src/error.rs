@@ -3,7 +3,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::completion::Completion;
+use crate::final_object::Final;
+use crate::format::Format;
+use crate::limits::Limit;
+use crate::protocol::ProviderError;
 
 /// Everything that can stop a stream: what went wrong, where, and what had
 /// been reassembled until then.
@@ -11,14 +14,20 @@ use crate::completion::Completion;
 /// Small on purpose (one pointer): it sits on the hot path's `Result`s.
 /// Positions are the absolute byte offset in the stream (0-based, counting
 /// every byte the caller pushed, BOM included) and the index of the SSE event
-/// (0-based, counting dispatched events) in which the problem lies.
+/// (or NDJSON line; 0-based, counting dispatched events) in which the
+/// problem lies.
+///
+/// `Display` says what and where, once; [`std::error::Error::source`] gives
+/// the cause when there is one (the byte source's error, for
+/// [`ErrorKind::Transport`]), so reports that print the chain (anyhow, eyre)
+/// print each cause once.
 ///
 /// # Examples
 ///
 /// ```
-/// use streamfold::{ChatFold, ErrorKind};
+/// use streamfold::{ErrorKind, Fold};
 ///
-/// let mut fold = ChatFold::new();
+/// let mut fold = Fold::new();
 /// let events: Vec<_> = fold
 ///     .push(b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n\ndata: {oops}\n\n")
 ///     .collect();
@@ -27,7 +36,7 @@ use crate::completion::Completion;
 /// assert_eq!(err.event_index(), 1);
 /// assert_eq!(err.offset(), 65); // the `o` of `{oops}`
 /// let partial = fold.finish().unwrap_err().into_partial().unwrap();
-/// assert_eq!(partial.choices[0].message.content.as_deref(), Some("Hi"));
+/// assert_eq!(partial.text(), "Hi");
 /// ```
 #[derive(Clone)]
 pub struct Error(Box<ErrorImpl>);
@@ -37,7 +46,7 @@ struct ErrorImpl {
     kind: ErrorKind,
     offset: u64,
     event_index: u64,
-    partial: Option<Completion>,
+    partial: Option<Final>,
 }
 
 /// What went wrong.
@@ -49,15 +58,16 @@ pub enum ErrorKind {
         /// The JSON scanner's description of the problem.
         message: &'static str,
     },
-    /// Valid JSON, but not of the shape of a chunk (e.g. `"index": "0"`).
+    /// Valid JSON, but not of the shape the format gives it (e.g.
+    /// `"index": "0"`).
     Shape {
         /// The field, as a path (`choices[].index`).
         field: &'static str,
         /// What the field must hold.
         expected: &'static str,
     },
-    /// The provider reported an error in the stream (an in-band
-    /// `{"error": …}` payload, or an `event: error`).
+    /// The provider reported an error (in the stream, or as an HTTP error
+    /// response).
     Provider(ProviderError),
     /// A configured [`Limits`](crate::Limits) value was exceeded.
     Limit {
@@ -66,62 +76,25 @@ pub enum ErrorKind {
         /// Its configured value.
         value: u64,
     },
-    /// The stream ended before it was complete: no `[DONE]` and not every
+    /// The stream ended before it was complete: no terminator and not every
     /// choice finished.
     Truncated {
-        /// True when bytes after the last blank line (an event without its
-        /// end) were dropped.
+        /// True when bytes after the last complete event (an event without
+        /// its end) were dropped.
         inside_event: bool,
     },
-    /// The byte source failed (async adapter).
+    /// The first payload is of no format streamfold knows.
+    UnknownFormat,
+    /// A payload of another format than the stream's.
+    WrongFormat {
+        /// The stream's format.
+        expected: Format,
+        /// The format the payload looks like, if any.
+        found: Option<Format>,
+    },
+    /// The byte source failed (async adapter); the cause is the error's
+    /// [`source`](std::error::Error::source).
     Transport(Arc<dyn std::error::Error + Send + Sync>),
-}
-
-/// Which limit was exceeded; see [`Limits`](crate::Limits).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Limit {
-    /// [`Limits::max_event_bytes`](crate::Limits::max_event_bytes).
-    EventBytes,
-    /// [`Limits::max_line_bytes`](crate::Limits::max_line_bytes).
-    LineBytes,
-    /// [`Limits::max_choices`](crate::Limits::max_choices).
-    Choices,
-    /// [`Limits::max_tool_calls`](crate::Limits::max_tool_calls).
-    ToolCalls,
-    /// [`Limits::max_depth`](crate::Limits::max_depth).
-    Depth,
-    /// [`Limits::max_index`](crate::Limits::max_index).
-    Index,
-}
-
-impl Limit {
-    fn name(self) -> &'static str {
-        match self {
-            Limit::EventBytes => "max_event_bytes",
-            Limit::LineBytes => "max_line_bytes",
-            Limit::Choices => "max_choices",
-            Limit::ToolCalls => "max_tool_calls",
-            Limit::Depth => "max_depth",
-            Limit::Index => "max_index",
-        }
-    }
-}
-
-/// An error the provider reported: inside the stream, or as an HTTP error
-/// response ([`Error::from_http_response`]).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct ProviderError {
-    /// The HTTP status, for an error response.
-    pub status: Option<u16>,
-    /// The provider's message (cut to 4 KiB).
-    pub message: String,
-    /// The provider's error type (`error.type`), when given.
-    pub kind: Option<String>,
-    /// The provider's error code (`error.code`, a string or a number), when
-    /// given.
-    pub code: Option<String>,
 }
 
 impl Error {
@@ -135,12 +108,14 @@ impl Error {
     }
 
     /// The error for an HTTP response whose status is not a success: the
-    /// provider's message, type and code when the body is an OpenAI-style
-    /// error (`{"error": {"message": …, "type": …, "code": …}}`, or the
-    /// object itself), else the body's text (cut to 4 KiB).
+    /// provider's message, type and code when the body is an error in any
+    /// provider's shape (OpenAI's `{"error": {"message", "type", "code"}}`,
+    /// Anthropic's `{"type": "error", "error": {…}}`, Gemini's `{"error":
+    /// {"code", "message", "status"}}`, Ollama's `{"error": "…"}`), else
+    /// the body's text (cut to 4 KiB).
     ///
     /// Check the status before folding a response body: an error body is not
-    /// an event stream, and folding it would only report a truncated stream.
+    /// an event stream.
     ///
     /// # Examples
     ///
@@ -152,10 +127,10 @@ impl Error {
     /// let ErrorKind::Provider(p) = err.kind() else { unreachable!() };
     /// assert_eq!((p.status, p.message.as_str()), (Some(429), "Rate limit reached"));
     /// assert_eq!(p.code.as_deref(), Some("rate_limit_exceeded"));
-    /// assert_eq!(err.to_string(), "provider error (HTTP 429): Rate limit reached (type requests) (code rate_limit_exceeded) (event 0, byte 0)");
+    /// assert_eq!(err.to_string(), "provider error (HTTP 429): Rate limit reached (type requests, code rate_limit_exceeded)");
     /// ```
     pub fn from_http_response(status: u16, body: &[u8]) -> Error {
-        let mut p = crate::protocol::openai_chat::error_body(body);
+        let mut p = crate::protocol::error_body(body);
         p.status = Some(status);
         Error::new(ErrorKind::Provider(p), 0, 0)
     }
@@ -183,16 +158,16 @@ impl Error {
         self.0.event_index
     }
 
-    /// The completion reassembled before the error, when the error came from
-    /// [`ChatFold::finish`](crate::ChatFold::finish) or the async adapter's
+    /// The final object reassembled before the error, when the error came
+    /// from [`Fold::finish`](crate::Fold::finish) or the async adapter's
     /// `finish`. (While streaming, ask the fold itself:
-    /// [`ChatFold::completion`](crate::ChatFold::completion).)
-    pub fn partial(&self) -> Option<&Completion> {
+    /// [`Fold::snapshot`](crate::Fold::snapshot).)
+    pub fn partial(&self) -> Option<&Final> {
         self.0.partial.as_ref()
     }
 
-    /// Takes the partial completion out of the error.
-    pub fn into_partial(self) -> Option<Completion> {
+    /// Takes the partial final object out of the error.
+    pub fn into_partial(self) -> Option<Final> {
         self.0.partial
     }
 
@@ -201,9 +176,17 @@ impl Error {
         matches!(self.0.kind, ErrorKind::Truncated { .. })
     }
 
-    pub(crate) fn with_partial(mut self, partial: Completion) -> Error {
+    pub(crate) fn with_partial(mut self, partial: Final) -> Error {
         self.0.partial = Some(partial);
         self
+    }
+
+    /// True when the error has no position in the stream (an HTTP error
+    /// response).
+    fn is_positionless(&self) -> bool {
+        matches!(&self.0.kind, ErrorKind::Provider(p) if p.status.is_some())
+            && self.0.offset == 0
+            && self.0.event_index == 0
     }
 }
 
@@ -212,55 +195,57 @@ impl fmt::Display for ErrorKind {
         match self {
             ErrorKind::Json { message } => write!(f, "malformed JSON: {message}"),
             ErrorKind::Shape { field, expected } => {
-                write!(f, "unexpected chunk shape: `{field}` must be {expected}")
+                write!(f, "unexpected payload shape: `{field}` must be {expected}")
             }
             ErrorKind::Provider(p) => {
                 match p.status {
                     Some(status) => write!(f, "provider error (HTTP {status}): {}", p.message)?,
                     None => write!(f, "provider error: {}", p.message)?,
                 }
-                if let Some(kind) = &p.kind {
-                    write!(f, " (type {kind})")?;
+                match (&p.kind, &p.code) {
+                    (Some(kind), Some(code)) => write!(f, " (type {kind}, code {code})"),
+                    (Some(kind), None) => write!(f, " (type {kind})"),
+                    (None, Some(code)) => write!(f, " (code {code})"),
+                    (None, None) => Ok(()),
                 }
-                if let Some(code) = &p.code {
-                    write!(f, " (code {code})")?;
-                }
-                Ok(())
             }
             ErrorKind::Limit { limit, value } => {
                 write!(f, "limit exceeded: {} = {value}", limit.name())
             }
             ErrorKind::Truncated { inside_event: true } => write!(
                 f,
-                "stream ended early: cut inside an event (no [DONE], not every choice finished)"
+                "stream ended early: cut inside an event (no terminator, not every choice finished)"
             ),
             ErrorKind::Truncated {
                 inside_event: false,
             } => write!(
                 f,
-                "stream ended early: no [DONE] and not every choice has a finish_reason"
+                "stream ended early: no terminator and not every choice has a finish reason"
             ),
-            ErrorKind::Transport(e) => {
-                // The causes too (a client's "error decoding response body"
-                // says little without its "unexpected EOF"), each once.
-                let mut text = format!("reading the stream failed: {e}");
-                let mut cause = e.source();
-                while let Some(c) = cause {
-                    let c_text = c.to_string();
-                    if !text.contains(&c_text) {
-                        text.push_str(": ");
-                        text.push_str(&c_text);
+            ErrorKind::UnknownFormat => {
+                f.write_str("the first payload is of no known format (")?;
+                for (i, row) in crate::protocol::detect::TABLE.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
                     }
-                    cause = c.source();
+                    write!(f, "{}: {}", row.format, row.looks_for)?;
                 }
-                f.write_str(&text)
+                f.write_str(")")
             }
+            ErrorKind::WrongFormat { expected, found } => match found {
+                Some(found) => write!(f, "a {found} payload in a {expected} stream"),
+                None => write!(f, "a payload that is not {expected}"),
+            },
+            ErrorKind::Transport(_) => f.write_str("reading the stream failed"),
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_positionless() {
+            return write!(f, "{}", self.0.kind);
+        }
         write!(
             f,
             "{} (event {}, byte {})",

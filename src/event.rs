@@ -1,133 +1,180 @@
-//! Incremental events, named like the OpenAI Python SDK's stream events.
-
-use std::borrow::Cow;
+//! Incremental events: one vocabulary for every wire format.
 
 use serde::Serialize;
 
-use crate::json::value::RawJson;
+use crate::json::raw::RawJson;
+use crate::text::Text;
+use crate::usage::TokenCounts;
 
-/// One incremental event.
+/// One incremental event, the same for every wire format.
 ///
 /// Names and field names follow the OpenAI Python SDK's chat stream events
-/// (`content.delta`, `tool_calls.function.arguments.done`, …), each with the
-/// `choice` index added; the events the SDK lacks are marked below. Strings
-/// borrow the engine's buffers (sync API) or are owned (async API, see
-/// [`Event::into_owned`]).
+/// (`content.delta`, `tool_calls.function.arguments.done`, …) with the
+/// `choice` index added (the choice or candidate; 0 where the format has
+/// none), plus the events the SDK lacks (reasoning, tool-call start, finish
+/// reason, usage, warnings, end). `block` is the format's own position of
+/// the content when it has one (an Anthropic content-block index, a
+/// Responses `output_index`, a Gemini part), absent otherwise.
 ///
 /// For each choice, the deltas of one kind concatenated equal that kind's
-/// final value, and the last `.done` event of a kind carries it. Empty
-/// deltas are not reported.
+/// final value. A `.done` event closes a run of text: the text since the
+/// previous `.done` of that kind (a block, or the text before a tool call);
+/// in the usual stream with one run it is the whole value. So the texts of
+/// the `.done` events of a kind, concatenated, also equal the final value,
+/// and every byte of text appears in one delta and one `.done`, never more:
+/// the event stream is linear in the stream's size. Empty deltas are not
+/// reported.
 ///
-/// Order within one chunk: per choice in chunk order, the content, refusal,
-/// reasoning and extension deltas, then log-probabilities, then the
-/// tool-call events (when the call in progress changes: the text `.done`
-/// events at the first tool call, the previous call's `arguments.done`, then
-/// the new call's `start`), then the finish reason and the `.done` events it
-/// closes, then choice-level fields; after the choices, usage and chunk-level
-/// fields. Unlike the SDK, a `.done` event comes
-/// before the event that makes it due, and nothing is emitted for a chunk
-/// itself.
+/// Order within one payload follows the payload. For OpenAI chat chunks:
+/// per choice in chunk order, the content, refusal, reasoning and extension
+/// deltas, then log-probabilities, then the tool-call events (when the call
+/// in progress changes: the text `.done` events at the first tool call, the
+/// previous call's `arguments.done`, then the new call's `start`), then the
+/// finish reason and the `.done` events it closes, then choice-level fields;
+/// after the choices, usage and chunk-level fields. Unlike the SDK, a
+/// `.done` event comes before the event that makes it due.
+///
+/// Every variant may gain fields: match with `..`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type")]
 #[non_exhaustive]
 pub enum Event<'a> {
     /// A piece of the message text.
     #[serde(rename = "content.delta")]
+    #[non_exhaustive]
     ContentDelta {
         /// The choice's index.
         choice: u32,
+        /// The format's position of the block, if it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        block: Option<u32>,
         /// The new text.
-        delta: Cow<'a, str>,
+        delta: Text<'a>,
     },
-    /// The message text is complete (at the finish reason, at the first tool
-    /// call, or at the end of the stream).
+    /// A run of message text is complete (at the end of its block, at the
+    /// first tool call, at the finish reason, or at the end of the stream).
     #[serde(rename = "content.done")]
+    #[non_exhaustive]
     ContentDone {
         /// The choice's index.
         choice: u32,
-        /// The whole text.
-        content: Cow<'a, str>,
+        /// The format's position of the block, if it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        block: Option<u32>,
+        /// The text of the run.
+        content: Text<'a>,
     },
     /// A piece of a refusal.
     #[serde(rename = "refusal.delta")]
+    #[non_exhaustive]
     RefusalDelta {
         /// The choice's index.
         choice: u32,
+        /// The format's position of the block, if it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        block: Option<u32>,
         /// The new text.
-        delta: Cow<'a, str>,
+        delta: Text<'a>,
     },
-    /// The refusal is complete.
+    /// A run of refusal text is complete.
     #[serde(rename = "refusal.done")]
+    #[non_exhaustive]
     RefusalDone {
         /// The choice's index.
         choice: u32,
-        /// The whole refusal.
-        refusal: Cow<'a, str>,
+        /// The format's position of the block, if it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        block: Option<u32>,
+        /// The text of the run.
+        refusal: Text<'a>,
     },
-    /// A piece of reasoning text (`reasoning` or `reasoning_content` delta
-    /// fields). Not in the SDK.
+    /// A piece of reasoning text (chat `reasoning_content` / `reasoning`,
+    /// Responses reasoning summaries and text, Anthropic thinking, Gemini
+    /// thought parts, Ollama `thinking`). Not in the SDK.
     #[serde(rename = "reasoning.delta")]
+    #[non_exhaustive]
     ReasoningDelta {
         /// The choice's index.
         choice: u32,
-        /// The delta field it came in.
-        field: Cow<'a, str>,
+        /// The format's position of the block, if it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        block: Option<u32>,
+        /// The field it came in, where a format has several (chat:
+        /// `reasoning_content` or `reasoning`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        field: Option<Text<'a>>,
         /// The new text.
-        delta: Cow<'a, str>,
+        delta: Text<'a>,
     },
-    /// The reasoning text of one field is complete. Not in the SDK.
+    /// A run of reasoning text is complete. Not in the SDK.
     #[serde(rename = "reasoning.done")]
+    #[non_exhaustive]
     ReasoningDone {
         /// The choice's index.
         choice: u32,
-        /// The delta field it came in.
-        field: Cow<'a, str>,
-        /// The whole reasoning text.
-        reasoning: Cow<'a, str>,
+        /// The format's position of the block, if it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        block: Option<u32>,
+        /// The field it came in, where a format has several.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        field: Option<Text<'a>>,
+        /// The text of the run.
+        reasoning: Text<'a>,
     },
-    /// A tool call begins. Not in the SDK.
+    /// A tool call the client must run begins. Not in the SDK.
     #[serde(rename = "tool_calls.function.start")]
+    #[non_exhaustive]
     ToolCallStart {
         /// The choice's index.
         choice: u32,
-        /// The tool call's index.
+        /// The format's position of the block, if it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        block: Option<u32>,
+        /// The tool call's index (OpenAI chat: its wire `index`; other
+        /// formats: its 0-based ordinal within the choice).
         index: u32,
         /// Its id (`""` until one arrives).
-        id: Cow<'a, str>,
+        id: Text<'a>,
         /// The function name (`""` until one arrives).
-        name: Cow<'a, str>,
+        name: Text<'a>,
     },
-    /// A piece of a tool call's arguments.
+    /// A piece of a tool call's arguments (JSON text).
     #[serde(rename = "tool_calls.function.arguments.delta")]
+    #[non_exhaustive]
     ToolCallArgumentsDelta {
         /// The choice's index.
         choice: u32,
+        /// The format's position of the block, if it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        block: Option<u32>,
         /// The tool call's index.
         index: u32,
         /// The function name.
-        name: Cow<'a, str>,
+        name: Text<'a>,
         /// The new arguments text.
-        arguments_delta: Cow<'a, str>,
-        /// All arguments so far (not serialised: it would make the event
-        /// stream quadratic in size).
-        #[serde(skip)]
-        arguments: Cow<'a, str>,
+        arguments_delta: Text<'a>,
     },
-    /// A tool call's arguments are complete (when the next call starts, at
-    /// the finish reason, or at the end of the stream).
+    /// A tool call's arguments are complete (at the end of its block, when
+    /// the next call starts, at the finish reason, or at the end of the
+    /// stream).
     #[serde(rename = "tool_calls.function.arguments.done")]
+    #[non_exhaustive]
     ToolCallArgumentsDone {
         /// The choice's index.
         choice: u32,
+        /// The format's position of the block, if it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        block: Option<u32>,
         /// The tool call's index.
         index: u32,
         /// The function name.
-        name: Cow<'a, str>,
+        name: Text<'a>,
         /// The whole arguments text.
-        arguments: Cow<'a, str>,
+        arguments: Text<'a>,
     },
     /// New token log-probabilities of the content.
     #[serde(rename = "logprobs.content.delta")]
+    #[non_exhaustive]
     LogprobsContentDelta {
         /// The choice's index.
         choice: u32,
@@ -136,14 +183,16 @@ pub enum Event<'a> {
     },
     /// The content's log-probabilities are complete.
     #[serde(rename = "logprobs.content.done")]
+    #[non_exhaustive]
     LogprobsContentDone {
         /// The choice's index.
         choice: u32,
-        /// All entries (a JSON array).
+        /// The entries since the previous `.done` (a JSON array).
         content: RawJson<'a>,
     },
     /// New token log-probabilities of the refusal.
     #[serde(rename = "logprobs.refusal.delta")]
+    #[non_exhaustive]
     LogprobsRefusalDelta {
         /// The choice's index.
         choice: u32,
@@ -152,79 +201,85 @@ pub enum Event<'a> {
     },
     /// The refusal's log-probabilities are complete.
     #[serde(rename = "logprobs.refusal.done")]
+    #[non_exhaustive]
     LogprobsRefusalDone {
         /// The choice's index.
         choice: u32,
-        /// All entries (a JSON array).
+        /// The entries since the previous `.done` (a JSON array).
         refusal: RawJson<'a>,
     },
-    /// A choice's `finish_reason` arrived. Not in the SDK.
+    /// A choice's finish reason arrived (the format's own value: chat
+    /// `finish_reason`, Responses `status` or `incomplete_details.reason`,
+    /// Anthropic `stop_reason`, Gemini `finishReason`, Ollama
+    /// `done_reason`). Not in the SDK.
     #[serde(rename = "finish_reason")]
+    #[non_exhaustive]
     FinishReason {
         /// The choice's index.
         choice: u32,
-        /// The reason (`stop`, `length`, `tool_calls`, …).
-        finish_reason: Cow<'a, str>,
+        /// The reason (`stop`, `length`, `tool_calls`, `end_turn`, …).
+        finish_reason: Text<'a>,
     },
-    /// A `usage` object arrived. Not in the SDK.
+    /// Usage arrived. Not in the SDK.
     #[serde(rename = "usage")]
+    #[non_exhaustive]
     Usage {
-        /// The object as sent.
+        /// The format's own usage object, as it stands after this payload
+        /// (Anthropic: `message_start`'s and `message_delta`'s merged).
         usage: RawJson<'a>,
-        /// Its `prompt_tokens`, when an integer.
-        #[serde(skip)]
-        prompt_tokens: Option<u64>,
-        /// Its `completion_tokens`, when an integer.
-        #[serde(skip)]
-        completion_tokens: Option<u64>,
-        /// Its `total_tokens`, when an integer.
-        #[serde(skip)]
-        total_tokens: Option<u64>,
+        /// The same counts, normalized across formats.
+        tokens: TokenCounts,
     },
-    /// An unknown chunk-level field with a non-null value (e.g. Azure's
+    /// An unknown top-level field with a non-null value (e.g. Azure's
     /// `prompt_filter_results`). Not in the SDK.
     #[serde(rename = "chunk.extra")]
+    #[non_exhaustive]
     ChunkExtra {
         /// The field name.
-        key: Cow<'a, str>,
-        /// Its value in this chunk.
+        key: Text<'a>,
+        /// Its value in this payload.
         value: RawJson<'a>,
     },
     /// An unknown choice-level field with a non-null value (e.g. Azure's
     /// `content_filter_results`). Not in the SDK.
     #[serde(rename = "choice.extra")]
+    #[non_exhaustive]
     ChoiceExtra {
         /// The choice's index.
         choice: u32,
         /// The field name.
-        key: Cow<'a, str>,
-        /// Its value in this chunk.
+        key: Text<'a>,
+        /// Its value in this payload.
         value: RawJson<'a>,
     },
-    /// An unknown delta field other than reasoning text (e.g.
+    /// An unknown message-level field other than reasoning text (e.g.
     /// `annotations`). Not in the SDK.
     #[serde(rename = "delta.extra")]
+    #[non_exhaustive]
     DeltaExtra {
         /// The choice's index.
         choice: u32,
         /// The field name.
-        key: Cow<'a, str>,
-        /// Its value in this chunk.
+        key: Text<'a>,
+        /// Its value in this payload.
         value: RawJson<'a>,
     },
-    /// Something was ignored; the stream goes on. Not in the SDK.
+    /// Something departed from the format, was repaired or ignored; the
+    /// stream goes on. Not in the SDK.
     #[serde(rename = "warning")]
+    #[non_exhaustive]
     Warning {
-        /// What was ignored.
+        /// What happened.
         warning: Warning,
-        /// Stream offset of the ignored event's data.
+        /// Stream offset (0-based) of the byte concerned.
         offset: u64,
-        /// Index of the ignored SSE event.
+        /// Index of the SSE event (or NDJSON line) concerned.
         event_index: u64,
     },
-    /// The stream ended (at `[DONE]`, or at the end of input). Not in the
-    /// SDK.
+    /// The stream ended (at its terminator, or at the end of input). Not in
+    /// the SDK.
     #[serde(rename = "end")]
+    #[non_exhaustive]
     End {
         /// How it ended.
         verdict: Verdict,
@@ -232,18 +287,20 @@ pub enum Event<'a> {
 }
 
 /// How a stream ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Verdict {
-    /// `data: [DONE]` arrived.
+    /// The format's terminator arrived (`[DONE]`, `message_stop`, a terminal
+    /// `response.*` event, Ollama's `done: true`; for Gemini, which has
+    /// none, the end of input after every candidate's `finishReason`).
     Complete,
-    /// No `[DONE]`, but every choice (at least one) has a finish reason.
+    /// No terminator, but every choice (at least one) has a finish reason.
     FinishedWithoutDone,
-    /// Neither `[DONE]` nor a finish reason for every choice.
+    /// Neither a terminator nor a finish reason for every choice.
     Truncated,
-    /// As [`Verdict::Truncated`], and bytes after the last blank line (an
-    /// event without its end) were dropped.
+    /// As [`Verdict::Truncated`], and bytes after the last complete event
+    /// (an event without its end) were dropped.
     TruncatedInsideEvent,
 }
 
@@ -255,204 +312,270 @@ impl Verdict {
 }
 
 /// What a [`Event::Warning`] reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Warning {
-    /// An event after `data: [DONE]`: ignored, never merged.
+    /// An event after the stream's terminator: ignored, never merged.
     DataAfterDone,
-    /// An event whose type is neither `message` nor `error` (e.g. `ping`).
+    /// An event the format does not define (e.g. `event: ping` in a chat
+    /// stream, an unknown Anthropic event type): skipped.
     UnknownEventType,
-    /// An event whose data is empty or only whitespace.
+    /// An event whose data is empty or only whitespace: skipped.
     EmptyData,
+    /// Bytes that are not UTF-8 were replaced with U+FFFD (as WHATWG's
+    /// algorithm says); `offset` is the first of them. In tool arguments
+    /// this is corruption.
+    InvalidUtf8,
+    /// A field departed from the format and its value was kept anyway
+    /// (e.g. `"created": 1.7e9`, a numeric `"id"`, a chunk labelled
+    /// `"object": "chat.completion"`).
+    Lenient {
+        /// The field, as a path (`created`).
+        field: &'static str,
+        /// What the format says it holds.
+        expected: &'static str,
+    },
+    /// A value sent at the end of a block or in a terminal event disagreed
+    /// with its deltas; the later value was kept (and the events carry it).
+    DeltasDisagree {
+        /// What disagreed (`content`, `arguments`, …).
+        field: &'static str,
+    },
+    /// A tool call's arguments are not valid JSON: partial-JSON ops stopped
+    /// at `offset` (the arguments text is kept as it came).
+    InvalidArguments {
+        /// The tool call's index.
+        index: u32,
+    },
 }
 
 impl Event<'_> {
     /// An owned copy, independent of the engine's buffers.
+    ///
+    /// Cost: a copy of each text it borrows (text already shared with the
+    /// bytes it arrived in, or owned, is not copied again).
     pub fn into_owned(self) -> Event<'static> {
-        fn o(s: Cow<'_, str>) -> Cow<'static, str> {
-            Cow::Owned(s.into_owned())
-        }
+        use Event::*;
+        let o = Text::into_owned;
+        let r = RawJson::into_owned;
         match self {
-            Event::ContentDelta { choice, delta } => Event::ContentDelta {
+            ContentDelta {
                 choice,
+                block,
+                delta,
+            } => ContentDelta {
+                choice,
+                block,
                 delta: o(delta),
             },
-            Event::ContentDone { choice, content } => Event::ContentDone {
+            ContentDone {
                 choice,
+                block,
+                content,
+            } => ContentDone {
+                choice,
+                block,
                 content: o(content),
             },
-            Event::RefusalDelta { choice, delta } => Event::RefusalDelta {
+            RefusalDelta {
                 choice,
+                block,
+                delta,
+            } => RefusalDelta {
+                choice,
+                block,
                 delta: o(delta),
             },
-            Event::RefusalDone { choice, refusal } => Event::RefusalDone {
+            RefusalDone {
                 choice,
+                block,
+                refusal,
+            } => RefusalDone {
+                choice,
+                block,
                 refusal: o(refusal),
             },
-            Event::ReasoningDelta {
+            ReasoningDelta {
                 choice,
+                block,
                 field,
                 delta,
-            } => Event::ReasoningDelta {
+            } => ReasoningDelta {
                 choice,
-                field: o(field),
+                block,
+                field: field.map(o),
                 delta: o(delta),
             },
-            Event::ReasoningDone {
+            ReasoningDone {
                 choice,
+                block,
                 field,
                 reasoning,
-            } => Event::ReasoningDone {
+            } => ReasoningDone {
                 choice,
-                field: o(field),
+                block,
+                field: field.map(o),
                 reasoning: o(reasoning),
             },
-            Event::ToolCallStart {
+            ToolCallStart {
                 choice,
+                block,
                 index,
                 id,
                 name,
-            } => Event::ToolCallStart {
+            } => ToolCallStart {
                 choice,
+                block,
                 index,
                 id: o(id),
                 name: o(name),
             },
-            Event::ToolCallArgumentsDelta {
+            ToolCallArgumentsDelta {
                 choice,
+                block,
                 index,
                 name,
                 arguments_delta,
-                arguments,
-            } => Event::ToolCallArgumentsDelta {
+            } => ToolCallArgumentsDelta {
                 choice,
+                block,
                 index,
                 name: o(name),
                 arguments_delta: o(arguments_delta),
-                arguments: o(arguments),
             },
-            Event::ToolCallArgumentsDone {
+            ToolCallArgumentsDone {
                 choice,
+                block,
                 index,
                 name,
                 arguments,
-            } => Event::ToolCallArgumentsDone {
+            } => ToolCallArgumentsDone {
                 choice,
+                block,
                 index,
                 name: o(name),
                 arguments: o(arguments),
             },
-            Event::LogprobsContentDelta { choice, content } => Event::LogprobsContentDelta {
+            LogprobsContentDelta { choice, content } => LogprobsContentDelta {
                 choice,
-                content: content.into_owned(),
+                content: r(content),
             },
-            Event::LogprobsContentDone { choice, content } => Event::LogprobsContentDone {
+            LogprobsContentDone { choice, content } => LogprobsContentDone {
                 choice,
-                content: content.into_owned(),
+                content: r(content),
             },
-            Event::LogprobsRefusalDelta { choice, refusal } => Event::LogprobsRefusalDelta {
+            LogprobsRefusalDelta { choice, refusal } => LogprobsRefusalDelta {
                 choice,
-                refusal: refusal.into_owned(),
+                refusal: r(refusal),
             },
-            Event::LogprobsRefusalDone { choice, refusal } => Event::LogprobsRefusalDone {
+            LogprobsRefusalDone { choice, refusal } => LogprobsRefusalDone {
                 choice,
-                refusal: refusal.into_owned(),
+                refusal: r(refusal),
             },
-            Event::FinishReason {
+            FinishReason {
                 choice,
                 finish_reason,
-            } => Event::FinishReason {
+            } => FinishReason {
                 choice,
                 finish_reason: o(finish_reason),
             },
-            Event::Usage {
-                usage,
-                prompt_tokens,
-                completion_tokens,
-                total_tokens,
-            } => Event::Usage {
-                usage: usage.into_owned(),
-                prompt_tokens,
-                completion_tokens,
-                total_tokens,
+            Usage { usage, tokens } => Usage {
+                usage: r(usage),
+                tokens,
             },
-            Event::ChunkExtra { key, value } => Event::ChunkExtra {
+            ChunkExtra { key, value } => ChunkExtra {
                 key: o(key),
-                value: value.into_owned(),
+                value: r(value),
             },
-            Event::ChoiceExtra { choice, key, value } => Event::ChoiceExtra {
+            ChoiceExtra { choice, key, value } => ChoiceExtra {
                 choice,
                 key: o(key),
-                value: value.into_owned(),
+                value: r(value),
             },
-            Event::DeltaExtra { choice, key, value } => Event::DeltaExtra {
+            DeltaExtra { choice, key, value } => DeltaExtra {
                 choice,
                 key: o(key),
-                value: value.into_owned(),
+                value: r(value),
             },
-            Event::Warning {
+            Warning {
                 warning,
                 offset,
                 event_index,
-            } => Event::Warning {
+            } => Warning {
                 warning,
                 offset,
                 event_index,
             },
-            Event::End { verdict } => Event::End { verdict },
+            End { verdict } => End { verdict },
         }
     }
 
     /// The choice index the event belongs to, if any.
     pub fn choice(&self) -> Option<u32> {
+        use Event::*;
         match self {
-            Event::ContentDelta { choice, .. }
-            | Event::ContentDone { choice, .. }
-            | Event::RefusalDelta { choice, .. }
-            | Event::RefusalDone { choice, .. }
-            | Event::ReasoningDelta { choice, .. }
-            | Event::ReasoningDone { choice, .. }
-            | Event::ToolCallStart { choice, .. }
-            | Event::ToolCallArgumentsDelta { choice, .. }
-            | Event::ToolCallArgumentsDone { choice, .. }
-            | Event::LogprobsContentDelta { choice, .. }
-            | Event::LogprobsContentDone { choice, .. }
-            | Event::LogprobsRefusalDelta { choice, .. }
-            | Event::LogprobsRefusalDone { choice, .. }
-            | Event::FinishReason { choice, .. }
-            | Event::ChoiceExtra { choice, .. }
-            | Event::DeltaExtra { choice, .. } => Some(*choice),
-            Event::Usage { .. }
-            | Event::ChunkExtra { .. }
-            | Event::Warning { .. }
-            | Event::End { .. } => None,
+            ContentDelta { choice, .. }
+            | ContentDone { choice, .. }
+            | RefusalDelta { choice, .. }
+            | RefusalDone { choice, .. }
+            | ReasoningDelta { choice, .. }
+            | ReasoningDone { choice, .. }
+            | ToolCallStart { choice, .. }
+            | ToolCallArgumentsDelta { choice, .. }
+            | ToolCallArgumentsDone { choice, .. }
+            | LogprobsContentDelta { choice, .. }
+            | LogprobsContentDone { choice, .. }
+            | LogprobsRefusalDelta { choice, .. }
+            | LogprobsRefusalDone { choice, .. }
+            | FinishReason { choice, .. }
+            | ChoiceExtra { choice, .. }
+            | DeltaExtra { choice, .. } => Some(*choice),
+            Usage { .. } | ChunkExtra { .. } | Warning { .. } | End { .. } => None,
+        }
+    }
+
+    /// The format's block position the event belongs to, if any.
+    pub fn block(&self) -> Option<u32> {
+        use Event::*;
+        match self {
+            ContentDelta { block, .. }
+            | ContentDone { block, .. }
+            | RefusalDelta { block, .. }
+            | RefusalDone { block, .. }
+            | ReasoningDelta { block, .. }
+            | ReasoningDone { block, .. }
+            | ToolCallStart { block, .. }
+            | ToolCallArgumentsDelta { block, .. }
+            | ToolCallArgumentsDone { block, .. } => *block,
+            _ => None,
         }
     }
 
     /// The event's name, as in its JSON `type` (`"content.delta"`, …).
     pub fn name(&self) -> &'static str {
+        use Event::*;
         match self {
-            Event::ContentDelta { .. } => "content.delta",
-            Event::ContentDone { .. } => "content.done",
-            Event::RefusalDelta { .. } => "refusal.delta",
-            Event::RefusalDone { .. } => "refusal.done",
-            Event::ReasoningDelta { .. } => "reasoning.delta",
-            Event::ReasoningDone { .. } => "reasoning.done",
-            Event::ToolCallStart { .. } => "tool_calls.function.start",
-            Event::ToolCallArgumentsDelta { .. } => "tool_calls.function.arguments.delta",
-            Event::ToolCallArgumentsDone { .. } => "tool_calls.function.arguments.done",
-            Event::LogprobsContentDelta { .. } => "logprobs.content.delta",
-            Event::LogprobsContentDone { .. } => "logprobs.content.done",
-            Event::LogprobsRefusalDelta { .. } => "logprobs.refusal.delta",
-            Event::LogprobsRefusalDone { .. } => "logprobs.refusal.done",
-            Event::FinishReason { .. } => "finish_reason",
-            Event::Usage { .. } => "usage",
-            Event::ChunkExtra { .. } => "chunk.extra",
-            Event::ChoiceExtra { .. } => "choice.extra",
-            Event::DeltaExtra { .. } => "delta.extra",
-            Event::Warning { .. } => "warning",
-            Event::End { .. } => "end",
+            ContentDelta { .. } => "content.delta",
+            ContentDone { .. } => "content.done",
+            RefusalDelta { .. } => "refusal.delta",
+            RefusalDone { .. } => "refusal.done",
+            ReasoningDelta { .. } => "reasoning.delta",
+            ReasoningDone { .. } => "reasoning.done",
+            ToolCallStart { .. } => "tool_calls.function.start",
+            ToolCallArgumentsDelta { .. } => "tool_calls.function.arguments.delta",
+            ToolCallArgumentsDone { .. } => "tool_calls.function.arguments.done",
+            LogprobsContentDelta { .. } => "logprobs.content.delta",
+            LogprobsContentDone { .. } => "logprobs.content.done",
+            LogprobsRefusalDelta { .. } => "logprobs.refusal.delta",
+            LogprobsRefusalDone { .. } => "logprobs.refusal.done",
+            FinishReason { .. } => "finish_reason",
+            Usage { .. } => "usage",
+            ChunkExtra { .. } => "chunk.extra",
+            ChoiceExtra { .. } => "choice.extra",
+            DeltaExtra { .. } => "delta.extra",
+            Warning { .. } => "warning",
+            End { .. } => "end",
         }
     }
 }

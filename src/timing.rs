@@ -3,10 +3,10 @@
 //!
 //! Harnesses disagree on these definitions; these are streamfold's, exactly.
 //! Every time is a [`Clock`] reading taken when bytes are handed to
-//! [`ChatFold::push`](crate::ChatFold::push) (when they were read), measured
+//! [`Fold::push`](crate::Fold::push) (when they were read), measured
 //! from the *start*: the clock reading when timing was attached
-//! ([`ChatFold::timed`](crate::ChatFold::timed) /
-//! [`ChatFold::with_clock`](crate::ChatFold::with_clock); attach it right
+//! ([`Fold::timed`](crate::Fold::timed) /
+//! [`Fold::with_clock`](crate::Fold::with_clock); attach it right
 //! before sending the request or starting to read). An event's time is the
 //! time of the push that completed it.
 //!
@@ -30,7 +30,7 @@
 //!   percentile is the sample at rank ⌈p/100 × n⌉ (1-based); `max` is the
 //!   largest.
 //! - **E2E** (end to end): the push that completed the stream (`[DONE]`), or
-//!   the end of input ([`ChatFold::end`](crate::ChatFold::end)) when there
+//!   the end of input ([`Fold::end`](crate::Fold::end)) when there
 //!   was no `[DONE]`.
 //! - **Output tokens**: the last reported `usage.completion_tokens`;
 //!   **tokens per second**: output tokens ÷ E2E in seconds (over the whole
@@ -52,7 +52,7 @@ use crate::event::Event;
 /// use std::sync::atomic::{AtomicU64, Ordering};
 /// use std::sync::Arc;
 /// use std::time::Duration;
-/// use streamfold::{ChatFold, Clock};
+/// use streamfold::{Fold, Clock};
 ///
 /// /// A clock the test moves by hand (milliseconds).
 /// struct Fake(Arc<AtomicU64>);
@@ -63,12 +63,12 @@ use crate::event::Event;
 /// }
 ///
 /// let ms = Arc::new(AtomicU64::new(0));
-/// let mut fold = ChatFold::new().with_clock(Fake(ms.clone()));
+/// let mut fold = Fold::new().with_clock(Fake(ms.clone()));
 /// ms.store(120, Ordering::Relaxed);
 /// fold.push(b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n\n").count();
 /// assert_eq!(fold.timing().unwrap().ttft, Some(Duration::from_millis(120)));
 /// ```
-pub trait Clock: Send {
+pub trait Clock: Send + Sync {
     /// The time elapsed since the clock's origin.
     fn now(&self) -> Duration;
 }
@@ -226,7 +226,11 @@ impl Stopwatch {
                 t.ttft_tool.get_or_insert(at);
             }
             Event::Usage {
-                completion_tokens: Some(tokens),
+                tokens:
+                    crate::usage::TokenCounts {
+                        output_tokens: Some(tokens),
+                        ..
+                    },
                 ..
             } => {
                 t.output_tokens = Some(*tokens);

@@ -10,7 +10,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use futures::StreamExt;
-use streamfold::{ChatFold, FoldStreamExt, Limits};
+use streamfold::{Fold, FoldStreamExt, Limits};
 
 struct Counting;
 
@@ -81,7 +81,7 @@ fn peak_since(base: i64) -> i64 {
 /// Folds `bytes` in 4 KiB pieces; counts the allocations made after the
 /// first `warm` bytes. Returns (allocations, events after warm-up).
 fn steady_state(bytes: &[u8], warm: usize) -> (u64, u64) {
-    let mut fold = ChatFold::new();
+    let mut fold = Fold::new();
     let mut events = 0u64;
     let mut before = None;
     for (i, piece) in bytes.chunks(4096).enumerate() {
@@ -128,7 +128,7 @@ fn the_async_path_allocates_at_most_one_per_event() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let mut events = futures::stream::iter(pieces).fold_chat();
+        let mut events = futures::stream::iter(pieces).fold_stream();
         // Warm up on the first 2,000 events.
         for _ in 0..2_000 {
             events.next().await.unwrap().unwrap();
@@ -222,13 +222,10 @@ fn the_async_path_over_bytes_allocates_at_most_three_per_tool_event() {
 
 #[test]
 fn a_24_mib_line_without_a_line_end_stays_within_the_limit() {
-    let limits = Limits {
-        max_event_bytes: 1 << 20,
-        ..Limits::default()
-    };
+    let limits = Limits::default().max_event_bytes(1 << 20);
     let piece = vec![b'a'; 64 * 1024];
     let base = reset_peak();
-    let mut fold = ChatFold::with_limits(limits);
+    let mut fold = Fold::new().with_limits(limits);
     fold.push(b"data: ").for_each(drop);
     let mut failed = false;
     for _ in 0..(24 * 16) {
@@ -245,15 +242,12 @@ fn a_24_mib_line_without_a_line_end_stays_within_the_limit() {
 
 #[test]
 fn a_16_mib_event_under_a_1_mib_limit_and_millions_of_blank_lines_stay_small() {
-    let limits = Limits {
-        max_event_bytes: 1 << 20,
-        ..Limits::default()
-    };
+    let limits = Limits::default().max_event_bytes(1 << 20);
     let mut big = br#"data: {"choices":[{"index":0,"delta":{"content":""#.to_vec();
     big.resize(big.len() + (16 << 20), b'x');
     big.extend_from_slice(b"\"}}]}\n\n");
     let base = reset_peak();
-    let mut fold = ChatFold::with_limits(limits);
+    let mut fold = Fold::new().with_limits(limits);
     let outcome: Vec<bool> = big
         .chunks(4096)
         .map(|c| fold.push(c).any(|e| e.is_err()))
@@ -266,7 +260,7 @@ fn a_16_mib_event_under_a_1_mib_limit_and_millions_of_blank_lines_stay_small() {
 
     let blanks = vec![b'\n'; 2_000_000];
     let base = reset_peak();
-    let mut fold = ChatFold::new();
+    let mut fold = Fold::new();
     for c in blanks.chunks(4096) {
         fold.push(c).for_each(drop);
     }
@@ -281,11 +275,11 @@ fn peak_heap_grows_with_the_completion_only() {
     for events in [10_000, 40_000] {
         let s = synthetic::text_stream(events);
         let base = reset_peak();
-        let mut fold = ChatFold::new();
+        let mut fold = Fold::new();
         for piece in s.bytes.chunks(4096) {
             fold.push(piece).for_each(drop);
         }
-        let completion = fold.finish().unwrap();
+        let completion = fold.finish().unwrap().into_chat().unwrap();
         let content = completion.choices[0].message.content.as_ref().unwrap();
         let (len, capacity) = (content.len() as i64, content.capacity() as i64);
         let peak = peak_since(base);

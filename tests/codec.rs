@@ -66,10 +66,7 @@ async fn every_vector_decodes_through_framed_read() {
 
 #[tokio::test]
 async fn an_event_over_the_limit_is_an_error_and_the_stream_is_cut_inside_an_event_is_reported() {
-    let limits = Limits {
-        max_event_bytes: 4,
-        ..Limits::default()
-    };
+    let limits = Limits::default().max_event_bytes(4);
     let mut framed = FramedRead::new(&b"data: abcdef\n\n"[..], SseDecoder::with_limits(limits));
     let err = framed.next().await.unwrap().unwrap_err();
     assert!(matches!(

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde_json::{json, Value as Json};
 use streamfold::{Event, Limits, Verdict};
+use support::json::{json_diff, strip_nulls};
 use support::{data_root, fold, fold_with, sse_files, Outcome};
 
 /// The message fields the SDK declares; any other is an extension field.
@@ -26,20 +27,6 @@ const SDK_MESSAGE_FIELDS: [&str; 8] = [
     "role",
     "tool_calls",
 ];
-
-/// Drops nulls (at any depth) so that null equals absent.
-fn strip_nulls(v: &Json) -> Json {
-    match v {
-        Json::Object(m) => Json::Object(
-            m.iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), strip_nulls(v)))
-                .collect(),
-        ),
-        Json::Array(a) => Json::Array(a.iter().map(strip_nulls).collect()),
-        other => other.clone(),
-    }
-}
 
 /// `""` content counts as no content.
 fn text(v: &Json) -> Json {
@@ -98,47 +85,6 @@ fn projection(c: &Json, ours: bool) -> Json {
         "usage": strip_nulls(&c["usage"]),
         "choices": choices.into_iter().map(|(i, v)| (i.to_string(), v)).collect::<serde_json::Map<_, _>>(),
     })
-}
-
-/// The paths where two JSON values differ (ours, then the SDK's), cut short.
-fn json_diff(a: &Json, b: &Json, path: &str) -> Vec<String> {
-    let short = |v: &Json| {
-        let s = v.to_string();
-        if s.len() > 200 {
-            format!(
-                "{}…",
-                &s[..s.char_indices().nth(200).map_or(s.len(), |(i, _)| i)]
-            )
-        } else {
-            s
-        }
-    };
-    match (a, b) {
-        (Json::Object(x), Json::Object(y)) => {
-            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            keys.into_iter()
-                .flat_map(|k| {
-                    json_diff(
-                        x.get(k).unwrap_or(&Json::Null),
-                        y.get(k).unwrap_or(&Json::Null),
-                        &format!("{path}.{k}"),
-                    )
-                })
-                .take(20)
-                .collect()
-        }
-        (Json::Array(x), Json::Array(y)) if x.len() == y.len() => x
-            .iter()
-            .zip(y)
-            .enumerate()
-            .flat_map(|(i, (p, q))| json_diff(p, q, &format!("{path}[{i}]")))
-            .take(20)
-            .collect(),
-        _ if a == b => Vec::new(),
-        _ => vec![format!("{path}: {} vs {}", short(a), short(b))],
-    }
 }
 
 /// Accepts the SDK's concatenated role: `expected` is `ours` repeated.
@@ -228,13 +174,17 @@ fn our_summary(events: &[Event<'static>]) -> Summary {
     for e in events {
         match e {
             Event::ContentDelta { delta, .. } => s.content.push_str(delta),
-            Event::ContentDone { choice, content } => {
+            Event::ContentDone {
+                choice, content, ..
+            } => {
                 content_done
                     .entry(*choice)
                     .or_insert_with(|| content.to_string());
             }
             Event::RefusalDelta { delta, .. } => s.refusal.push_str(delta),
-            Event::RefusalDone { choice, refusal } => {
+            Event::RefusalDone {
+                choice, refusal, ..
+            } => {
                 refusal_done
                     .entry(*choice)
                     .or_insert_with(|| refusal.to_string());
@@ -253,6 +203,7 @@ fn our_summary(events: &[Event<'static>]) -> Summary {
                 index,
                 name,
                 arguments,
+                ..
             } => {
                 args_done
                     .entry((*choice, *index))
@@ -263,7 +214,9 @@ fn our_summary(events: &[Event<'static>]) -> Summary {
                 s.logprobs_content
                     .extend(v.as_array().unwrap().iter().map(strip_nulls));
             }
-            Event::LogprobsContentDone { choice, content } => {
+            Event::LogprobsContentDone {
+                choice, content, ..
+            } => {
                 let v: Json = serde_json::from_str(content.as_str()).unwrap();
                 lp_done.entry(*choice).or_insert_with(|| strip_nulls(&v));
             }
@@ -278,35 +231,38 @@ fn our_summary(events: &[Event<'static>]) -> Summary {
     s
 }
 
-/// The last `.done` event of each kind carries the final value.
-fn last_done_is_final(name: &str, out: &Outcome) {
+/// The `.done` events of each kind, their runs concatenated, carry the
+/// final value.
+fn done_runs_make_the_final_value(name: &str, out: &Outcome) {
     for ch in &out.completion.choices {
-        let mut content = None;
-        let mut args = BTreeMap::new();
+        let mut content = None::<String>;
+        let mut args: BTreeMap<u32, String> = BTreeMap::new();
         for e in &out.events {
             match e {
-                Event::ContentDone { choice, content: c } if *choice == ch.index => {
-                    content = Some(c.to_string())
-                }
+                Event::ContentDone {
+                    choice, content: c, ..
+                } if *choice == ch.index => content.get_or_insert_default().push_str(c),
                 Event::ToolCallArgumentsDone {
                     choice,
                     index,
                     arguments,
                     ..
                 } if *choice == ch.index => {
-                    args.insert(*index, arguments.to_string());
+                    args.entry(*index).or_default().push_str(arguments);
                 }
                 _ => {}
             }
         }
-        assert_eq!(content, ch.message.content, "{name}: last content.done");
-        let finals: BTreeMap<u32, String> = ch
+        assert_eq!(content, ch.message.content, "{name}: content.done runs");
+        // Tool calls are listed in index order; the events name the indices.
+        let finals: Vec<String> = ch
             .message
             .tool_calls
             .iter()
-            .map(|t| (t.index, t.function.arguments.clone()))
+            .map(|t| t.function.arguments.clone())
             .collect();
-        assert_eq!(args, finals, "{name}: last arguments.done per call");
+        let ours: Vec<String> = args.into_values().collect();
+        assert_eq!(ours, finals, "{name}: arguments.done runs per call");
     }
 }
 
@@ -317,9 +273,13 @@ fn check_stream(sse: &Path, oracle: &str) -> Outcome {
     let out = fold(&bytes);
     assert_eq!(out.error, None, "{name}: the stream folds without error");
     assert!(
-        out.events.contains(&Event::End {
-            verdict: Verdict::Complete
-        }),
+        out.events.iter().any(|e| matches!(
+            e,
+            Event::End {
+                verdict: Verdict::Complete,
+                ..
+            }
+        )),
         "{name}: ends complete"
     );
 
@@ -349,7 +309,7 @@ fn check_stream(sse: &Path, oracle: &str) -> Outcome {
         show(&ours),
         show(&sdk)
     );
-    last_done_is_final(&name, &out);
+    done_runs_make_the_final_value(&name, &out);
 
     // Per choice, the deltas concatenated equal the final text.
     for ch in &out.completion.choices {
@@ -357,7 +317,7 @@ fn check_stream(sse: &Path, oracle: &str) -> Outcome {
             .events
             .iter()
             .filter_map(|e| match e {
-                Event::ContentDelta { choice, delta } if *choice == ch.index => Some(&**delta),
+                Event::ContentDelta { choice, delta, .. } if *choice == ch.index => Some(&**delta),
                 _ => None,
             })
             .collect();

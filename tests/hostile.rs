@@ -4,7 +4,7 @@
 
 mod support;
 
-use streamfold::{ChatFold, ErrorKind, Event, Limit, Limits, ProviderError, Verdict, Warning};
+use streamfold::{ErrorKind, Event, Fold, Limit, Limits, ProviderError, Verdict, Warning};
 use support::{fold_every_way, fold_with, Outcome, Rng};
 
 const HELLO: &str = r#"data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"}}]}"#;
@@ -29,7 +29,7 @@ fn error(out: &Outcome) -> (&str, u64, u64) {
 
 fn verdict(out: &Outcome) -> Option<Verdict> {
     out.events.iter().find_map(|e| match e {
-        Event::End { verdict } => Some(*verdict),
+        Event::End { verdict, .. } => Some(*verdict),
         _ => None,
     })
 }
@@ -257,7 +257,22 @@ fn huge_indices_are_stored_sparsely() {
     assert_eq!(out.error, None);
     let choice = &out.completion.choices[0];
     assert_eq!(choice.index, 2_147_483_647);
-    assert_eq!(choice.message.tool_calls[0].index, 4_000_000_000);
+    assert_eq!(choice.message.tool_calls.len(), 1);
+    let start = out
+        .events
+        .iter()
+        .find(|e| e.name() == "tool_calls.function.start")
+        .unwrap();
+    assert!(
+        matches!(
+            start,
+            Event::ToolCallStart {
+                index: 4_000_000_000,
+                ..
+            }
+        ),
+        "{start:?}"
+    );
     assert_eq!(out.completion.choices.len(), 1);
 }
 
@@ -265,10 +280,7 @@ fn huge_indices_are_stored_sparsely() {
 fn an_index_above_max_index_is_a_limit_error() {
     let line = r#"data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":4000000000,"function":{"arguments":"x"}}]}}]}"#;
     let bytes = body(&[HELLO, line]);
-    let limits = Limits {
-        max_index: 1 << 20,
-        ..Limits::default()
-    };
+    let limits = Limits::default().max_index(1 << 20);
     let out = fold_every_way(&bytes, limits);
     let (kind, offset, _) = error(&out);
     assert_eq!(kind, r#"Limit { limit: Index, value: 1048576 }"#);
@@ -303,11 +315,7 @@ fn a_new_call_after_index_u32_max_is_a_limit_error() {
 
 #[test]
 fn too_many_choices_or_tool_calls_are_limit_errors() {
-    let limits = Limits {
-        max_choices: 2,
-        max_tool_calls: 2,
-        ..Limits::default()
-    };
+    let limits = Limits::default().max_choices(2).max_tool_calls(2);
     let choices = body(&[
         r#"data: {"choices":[{"index":0,"delta":{"content":"a"}},{"index":5,"delta":{"content":"b"}},{"index":9,"delta":{"content":"c"}}]}"#,
     ]);
@@ -347,10 +355,7 @@ fn a_delta_field_nested_200000_deep_is_a_depth_error_without_stack_overflow() {
 
 #[test]
 fn an_event_over_max_event_bytes_stops_at_the_first_byte_past_the_limit() {
-    let limits = Limits {
-        max_event_bytes: 1 << 20,
-        ..Limits::default()
-    };
+    let limits = Limits::default().max_event_bytes(1 << 20);
     let mut bytes = body(&[HELLO]);
     let start = bytes.len() + "data: ".len();
     bytes.extend_from_slice(br#"data: {"choices":[{"index":0,"delta":{"content":""#);
@@ -377,11 +382,8 @@ fn an_event_over_max_event_bytes_stops_at_the_first_byte_past_the_limit() {
 
 #[test]
 fn a_long_line_without_line_end_fails_at_the_limit() {
-    let limits = Limits {
-        max_event_bytes: 1 << 20,
-        ..Limits::default()
-    };
-    let mut fold = ChatFold::with_limits(limits);
+    let limits = Limits::default().max_event_bytes(1 << 20);
+    let mut fold = Fold::new().with_limits(limits);
     let piece = vec![b'a'; 64 * 1024];
     assert!(fold.push(b"data: ").all(|e| e.is_ok()));
     let mut failure = None;
@@ -402,7 +404,7 @@ fn a_long_line_without_line_end_fails_at_the_limit() {
     assert_eq!(e.offset(), 6 + (1 << 20));
 
     // A comment line (not stored) is bounded by max_line_bytes.
-    let mut fold = ChatFold::new();
+    let mut fold = Fold::new();
     assert!(fold.push(b":").all(|e| e.is_ok()));
     let mut failure = None;
     for _ in 0..32 {
@@ -458,7 +460,7 @@ fn unknown_event_types_and_empty_data_are_skipped_with_warnings() {
 
 #[test]
 fn pushing_after_an_error_repeats_it_and_changes_nothing() {
-    let mut fold = ChatFold::new();
+    let mut fold = Fold::new();
     let first: Vec<_> = fold.push(b"data: {\n\n").collect();
     let err = first.last().unwrap().as_ref().unwrap_err().clone();
     let again: Vec<_> = fold.push(HELLO.as_bytes()).collect();
@@ -467,5 +469,11 @@ fn pushing_after_an_error_repeats_it_and_changes_nothing() {
     assert_eq!(fold.offset(), 9, "later bytes are not consumed");
     let partial = fold.finish().unwrap_err();
     assert_eq!(partial.offset(), err.offset());
-    assert!(partial.partial().unwrap().choices.is_empty());
+    assert!(partial
+        .partial()
+        .unwrap()
+        .as_chat()
+        .unwrap()
+        .choices
+        .is_empty());
 }

@@ -20,12 +20,12 @@ use arbitrary::Unstructured;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
-use streamfold::{ChatFold, ErrorKind, Limits};
+use streamfold::{ErrorKind, Limits};
 
 use oracle::check::{adapter, fold_invariants, lengths, structured};
 use oracle::gen::{self, Stream, J};
 use oracle::{assert_matches_naive, cut_at, json_differential, sse_record};
-use support::{data_dir, fold_with};
+use support::{chat, data_dir, fold_using};
 
 /// `n` cases, or as many as `PROPTEST_CASES` says (for longer runs:
 /// `PROPTEST_CASES=100000 cargo test --release --test properties`).
@@ -55,13 +55,13 @@ fn sse_every_way(
 /// Folds `input` whole, one byte at a time and cut at `offsets`; all must
 /// agree and keep the invariants.
 fn fold_every_way(input: &[u8], offsets: &[usize], limits: Limits) {
-    let whole = fold_with(input, &[input.len()], limits);
-    let bytewise = fold_with(input, &vec![1; input.len()], limits);
+    let whole = fold_using(input, &[input.len()], chat(limits));
+    let bytewise = fold_using(input, &vec![1; input.len()], chat(limits));
     assert!(
         bytewise == whole,
         "one byte at a time:\n{bytewise:#?}\nvs whole:\n{whole:#?}"
     );
-    let cut = fold_with(input, &lengths(input.len(), offsets), limits);
+    let cut = fold_using(input, &lengths(input.len(), offsets), chat(limits));
     assert!(
         cut == whole,
         "cut at {offsets:?}:\n{cut:#?}\nvs whole:\n{whole:#?}"
@@ -269,14 +269,7 @@ proptest! {
         cuts in offsets(),
         limits in (1usize..300, 1usize..60, 1usize..4, 1usize..4, 1usize..12, any::<u32>()),
     ) {
-        let limits = Limits {
-            max_event_bytes: limits.0,
-            max_line_bytes: limits.1,
-            max_choices: limits.2,
-            max_tool_calls: limits.3,
-            max_depth: limits.4,
-            max_index: limits.5,
-        };
+        let limits = Limits::default().max_event_bytes(limits.0).max_line_bytes(limits.1).max_choices(limits.2).max_tool_calls(limits.3).max_depth(limits.4).max_index(limits.5);
         fold_every_way(&stream.to_sse(), &cuts, limits);
     }
 
@@ -299,8 +292,8 @@ proptest! {
         cuts in offsets(),
     ) {
         let input = mutate(file, &mutations);
-        let whole = fold_with(&input, &[input.len()], Limits::default());
-        let cut = fold_with(&input, &lengths(input.len(), &cuts), Limits::default());
+        let whole = fold_using(&input, &[input.len()], chat(Limits::default()));
+        let cut = fold_using(&input, &lengths(input.len(), &cuts), chat(Limits::default()));
         assert!(cut == whole, "cut at {cuts:?}:\n{cut:#?}\nvs whole:\n{whole:#?}");
         fold_invariants(&whole);
     }
@@ -327,7 +320,7 @@ fn regressions(target: &str, check: impl Fn(&[u8])) {
 #[test]
 fn a_json_error_is_reported_for_what_serde_json_rejects() {
     // Sanity of the differential itself.
-    let mut fold = ChatFold::new();
+    let mut fold = chat(Limits::default());
     let err = fold
         .push(b"data: {\"a\":}\n\n")
         .find_map(Result::err)
@@ -355,7 +348,7 @@ fn regression_inputs_of_the_fuzz_targets_pass() {
 #[test]
 fn an_index_over_the_limit_in_a_malformed_payload_is_a_json_error() {
     let body = b"data: {\"choices\":[{\"index\":4294967296}],}\n\n";
-    let mut fold = ChatFold::new();
+    let mut fold = chat(Limits::default());
     let err = fold
         .push(body)
         .find_map(Result::err)
@@ -378,7 +371,7 @@ fn an_index_over_the_limit_in_a_malformed_payload_is_a_json_error() {
 #[test]
 fn an_error_after_invalid_utf8_points_at_the_stream_byte() {
     let body = b"data: \"\xff\xff\xff\xff\n\n";
-    let mut fold = ChatFold::new();
+    let mut fold = chat(Limits::default());
     let err = fold
         .push(body)
         .find_map(Result::err)

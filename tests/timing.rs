@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use streamfold::{ChatFold, Clock, Timing};
+use streamfold::{Clock, Fold, Timing};
 
 /// A clock moved by hand, in milliseconds.
 #[derive(Clone, Default)]
@@ -41,7 +41,7 @@ fn content(text: &str) -> String {
 fn run(start: u64, pushes: &[(u64, String)]) -> Timing {
     let clock = Fake::default();
     clock.set(start);
-    let mut fold = ChatFold::new().with_clock(clock.clone());
+    let mut fold = Fold::new().with_clock(clock.clone());
     for (at, bytes) in pushes {
         clock.set(*at);
         for item in fold.push(bytes.as_bytes()) {
@@ -171,7 +171,7 @@ fn itl_follows_the_first_choice_only() {
 
 #[test]
 fn without_a_clock_there_is_no_timing() {
-    let mut fold = ChatFold::new();
+    let mut fold = Fold::new();
     fold.push(content("x").as_bytes()).for_each(drop);
     assert_eq!(fold.timing(), None);
 }

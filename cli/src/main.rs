@@ -12,7 +12,7 @@ use args::{Args, Command, Parsed};
 use input::Source;
 use serde::Serialize;
 use streamfold::sse::{self, Item};
-use streamfold::{ChatFold, Error, ErrorKind, Event, Limit, Limits};
+use streamfold::{Error, ErrorKind, Event, Fold, Limit, Limits};
 
 /// Exit statuses (DESIGN.md's CLI contract).
 const USAGE_OR_IO: u8 = 1;
@@ -47,7 +47,7 @@ fn run(args: &Args) -> u8 {
     };
     let mut limits = Limits::default();
     if let Some(n) = args.max_event_bytes {
-        limits.max_event_bytes = n;
+        limits = limits.max_event_bytes(n);
     }
     let stdout = io::stdout().lock();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout);
@@ -74,7 +74,7 @@ fn fold_command(
     limits: Limits,
     out: &mut impl Write,
 ) -> io::Result<u8> {
-    let mut fold = ChatFold::with_limits(limits);
+    let mut fold = Fold::new().with_limits(limits);
     if command == Command::Stats {
         // Times count from the start of reading.
         fold = fold.timed();
@@ -88,7 +88,7 @@ fn fold_command(
                 out.write_all(b"\n")
             }
             Command::Text => match event {
-                Event::ContentDelta { choice, delta } => {
+                Event::ContentDelta { choice, delta, .. } => {
                     if *text_choice.get_or_insert(choice) == choice {
                         printed_text = true;
                         out.write_all(delta.as_bytes())?;
@@ -127,7 +127,7 @@ fn fold_command(
 
 /// Prints the completion for `fold` (or the timing for `stats`); reports
 /// the outcome; returns the exit status.
-fn print_completion(command: Command, fold: ChatFold, out: &mut impl Write) -> io::Result<u8> {
+fn print_completion(command: Command, fold: Fold, out: &mut impl Write) -> io::Result<u8> {
     if command == Command::Stats {
         if let Some(timing) = fold.timing() {
             stats::print(&timing, fold.verdict(), out)?;
@@ -169,7 +169,7 @@ fn describe(e: &Error) -> String {
         } => "; raise it with --max-event-bytes",
         ErrorKind::Truncated { .. } => "; what arrived is kept",
         ErrorKind::Json { .. } | ErrorKind::Shape { .. } => {
-            "; the stream is not valid OpenAI chat chunks"
+            "; the stream is not valid for its format"
         }
         _ => "",
     };
@@ -197,7 +197,7 @@ fn sse_command(
     limits: Limits,
     out: &mut impl Write,
 ) -> io::Result<u8> {
-    let mut parser = sse::Parser::with_limits(limits.max_event_bytes, limits.max_line_bytes);
+    let mut parser = sse::Parser::with_limits(limits);
     let mut failure = None;
     let read = source.for_each_piece(chunk_size, &mut |piece| {
         if failure.is_some() {

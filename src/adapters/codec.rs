@@ -58,7 +58,7 @@ impl SseDecoder {
     /// `limits.max_line_bytes`.
     pub fn with_limits(limits: Limits) -> SseDecoder {
         SseDecoder {
-            parser: Parser::with_limits(limits.max_event_bytes, limits.max_line_bytes),
+            parser: Parser::with_limits(limits),
             truncated: false,
         }
     }

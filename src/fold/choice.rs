@@ -1,55 +1,115 @@
-//! Per-choice and per-tool-call state.
+//! Per-choice state: its blocks of text, its tool calls, its lists.
 
-use std::collections::BTreeMap;
+use super::doc::Doc;
+use crate::delta::{BlockKind, LogprobsKind};
 
-use crate::json::value::Map;
+/// A block's key, owned (see [`crate::delta::BlockKey`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Key {
+    Index(u32),
+    Part { item: u32, group: u8, part: u32 },
+    Field(String),
+}
+
+/// A block of text (a content block, an output part, a message field).
+#[derive(Debug, Clone)]
+pub(crate) struct BlockState {
+    pub key: Key,
+    pub kind: BlockKind,
+    /// The text, as it will be in the final object.
+    pub text: String,
+    /// Where the run of text not yet closed by a `.done` begins.
+    pub run_start: usize,
+    /// Fields other than the text (the object the block started with, and
+    /// field ops).
+    pub fields: Doc,
+    /// The block's complete object, when its end carried one.
+    pub complete: bool,
+    /// The block ended.
+    pub stopped: bool,
+    /// The tool call it holds (kind `Tool`).
+    pub tool: Option<usize>,
+}
+
+impl BlockState {
+    pub fn new(key: Key, kind: BlockKind) -> BlockState {
+        BlockState {
+            key,
+            kind,
+            text: String::new(),
+            run_start: 0,
+            fields: Doc::default(),
+            complete: false,
+            stopped: false,
+            tool: None,
+        }
+    }
+
+    /// True when text arrived since the last `.done`.
+    pub fn run_open(&self) -> bool {
+        self.run_start < self.text.len()
+    }
+
+    /// The events' `block`.
+    pub fn event_block(&self) -> Option<u32> {
+        match self.key {
+            Key::Index(i) => Some(i),
+            Key::Part { item, .. } => Some(item),
+            Key::Field(_) => None,
+        }
+    }
+}
 
 /// A tool call being reassembled.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ToolState {
-    /// The index reported for it (the wire index, unless that was taken).
+    /// The index reported for it.
     pub index: u32,
     pub id: String,
     pub kind: String,
     pub name: String,
     pub arguments: String,
-    pub extra: Map,
-    pub function_extra: Map,
+    /// Where the arguments not yet closed by a `.done` begin.
+    pub run_start: usize,
+    pub fields: Doc,
+    pub function_fields: Doc,
     /// Its `arguments.done` was emitted and nothing arrived since.
     pub done: bool,
+    /// Its `tool_calls.function.start` was emitted.
+    pub announced: bool,
+    /// The slot of the block it belongs to, if any.
+    pub block: Option<usize>,
+    /// The events' `block`.
+    pub event_block: Option<u32>,
 }
 
-/// Reasoning text of one delta field (`reasoning`, `reasoning_content`).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Reasoning {
-    pub field: String,
-    pub text: String,
-    pub done: bool,
-}
-
-/// Accumulated log-probabilities: the elements of each list, as JSON text
-/// joined by commas (extending a list is appending text).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct LogprobsState {
-    pub content: Option<String>,
-    pub refusal: Option<String>,
-    pub content_done: bool,
-    pub refusal_done: bool,
+/// A list of log-probabilities: its elements as JSON text joined by commas
+/// (extending the list is appending text).
+#[derive(Debug, Clone)]
+pub(crate) struct ListState {
+    pub key: String,
+    pub kind: LogprobsKind,
+    pub inner: String,
+    pub count: usize,
+    /// Only `null` arrived for it.
+    pub null: bool,
+    /// Where the elements not yet closed by a `.done` begin in `inner`
+    /// (after a comma), and whether any arrived since.
+    pub run_start: usize,
+    pub open: bool,
 }
 
 /// A choice being reassembled.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ChoiceState {
     pub index: u32,
-    pub role: Option<String>,
-    pub content: String,
-    pub content_done: bool,
-    pub refusal: Option<String>,
-    pub refusal_done: bool,
-    pub reasoning: Vec<Reasoning>,
+    pub fields: Doc,
+    pub message: Doc,
+    pub blocks: Vec<BlockState>,
+    /// The block the last text op went to (a cache).
+    pub last_block: usize,
     pub finish_reason: Option<String>,
-    pub logprobs: Option<LogprobsState>,
-    pub function_call: Option<(String, String)>,
+    pub lists: Vec<ListState>,
     /// Tool calls in the order they began.
     pub tools: Vec<ToolState>,
     /// Wire index → slot in `tools`, sorted by wire index.
@@ -58,10 +118,6 @@ pub(crate) struct ChoiceState {
     pub used: Vec<u32>,
     /// The slot of the call in progress.
     pub current: Option<usize>,
-    /// Unknown delta fields, merged.
-    pub message_extra: Map,
-    /// Unknown choice fields: raw JSON of the last non-null value.
-    pub extra: BTreeMap<String, String>,
 }
 
 impl ChoiceState {
@@ -118,5 +174,45 @@ impl ChoiceState {
         let mut slots: Vec<usize> = (0..self.tools.len()).collect();
         slots.sort_by_key(|&s| self.tools[s].index);
         slots
+    }
+
+    /// The block with `key`, if any.
+    pub fn find_block(&self, key: &Key) -> Option<usize> {
+        if self
+            .blocks
+            .get(self.last_block)
+            .is_some_and(|b| b.key == *key)
+        {
+            return Some(self.last_block);
+        }
+        self.blocks.iter().position(|b| b.key == *key)
+    }
+
+    /// The block of a named field, if any (without allocating the key).
+    pub fn find_field_block(&self, name: &str) -> Option<usize> {
+        let is = |b: &BlockState| matches!(&b.key, Key::Field(f) if f == name);
+        if self.blocks.get(self.last_block).is_some_and(is) {
+            return Some(self.last_block);
+        }
+        self.blocks.iter().position(is)
+    }
+
+    /// The text of the first block of `kind`, and of all of them joined
+    /// when there are several.
+    pub fn text_of(&self, kind: BlockKind) -> Option<std::borrow::Cow<'_, str>> {
+        let mut blocks = self.blocks.iter().filter(|b| b.kind == kind);
+        let first = blocks.next()?;
+        match blocks.next() {
+            None => Some(std::borrow::Cow::Borrowed(&first.text)),
+            Some(second) => {
+                let mut all = String::with_capacity(first.text.len() + second.text.len());
+                all.push_str(&first.text);
+                all.push_str(&second.text);
+                for b in blocks {
+                    all.push_str(&b.text);
+                }
+                Some(std::borrow::Cow::Owned(all))
+            }
+        }
     }
 }

@@ -1,76 +1,115 @@
-//! The fold: merges normalized deltas into per-choice, per-tool-call state,
-//! queues the incremental events, and builds the final completion.
+//! The fold: merges normalized deltas ([`Delta`] ops) into per-choice,
+//! per-block, per-tool-call state, queues the incremental events, and keeps
+//! what each format's final object is built from.
 //!
-//! Protocol-agnostic: it sees [`ChunkDelta`]s, never JSON field names of a
-//! wire format. Merge rules are DESIGN.md's; in short, null means absent,
-//! text concatenates, identities (role, tool-call id, type, name) are set
-//! once, choices and tool calls are keyed by index and listed in index order.
+//! Protocol-agnostic: it sees ops, never a wire format's field names (those
+//! arrive as data, in [`Key`]s). Merge rules are DESIGN.md's: null means
+//! absent, text concatenates, identities are set once, choices and tool
+//! calls are keyed by index; which rule a field follows is named by the op.
 //!
 //! Events are queued as [`Ev`] records: positions into the state's own
-//! buffers (the text a `content.delta` reports is the range of the message
-//! content it was appended to), or into a scratch `arena` for values that
-//! have no lasting home (finish reasons, extension fields). Nothing is
-//! allocated per event in steady state: the queue and arena are cleared, not
-//! freed, between pushes.
+//! buffers (the text a `content.delta` reports is the range of the block's
+//! text it was appended to), or into a scratch `arena` for values that have
+//! no lasting home (finish reasons, extension fields). Nothing is allocated
+//! per event in steady state: the queue and arena are cleared, not freed,
+//! between pushes.
+//!
+//! Runs: a block's text not yet reported by a `.done` event is its open run
+//! (`run_start..`). A run closes at the block's end, when the choice's tool
+//! call in progress changes, at the finish reason and at the end of the
+//! stream; the `.done` event carries the run, so each byte of text is in
+//! one `.done` and the event stream stays linear.
 
-mod choice;
+pub(crate) mod choice;
+pub(crate) mod doc;
 mod merge;
 mod queue;
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
-use crate::completion::{self, Completion, Usage};
-use crate::delta::{ChunkDelta, Extra, Text, ToolCall as ToolDelta, ValueKind};
-use crate::error::Limit;
-use crate::json::scanner::{Scanner, MAX_DEPTH_CAP};
-use crate::json::value::{parse_value, Map, Value};
+use crate::delta::{BlockKey, BlockKind, Delta, Key, LogprobsKind, Op, Rule, Scope, StrSpan};
+use crate::event::Warning;
+use crate::json::value::Value;
+use crate::limits::{Limit, Limits};
+use crate::usage::TokenCounts;
 
-use choice::{ChoiceState, LogprobsState, Reasoning};
-use merge::merge_into;
-pub(crate) use queue::Ev;
-
-/// Delta fields whose string values are reasoning text.
-const REASONING_FIELDS: [&str; 2] = ["reasoning", "reasoning_content"];
+use choice::{BlockState, ChoiceState, Key as BlockId, ListState, ToolState};
+pub(crate) use doc::{parse_raw, Doc};
+pub(crate) use merge::merge_into;
+pub(crate) use queue::{Ev, ExtraAt};
 
 /// A limit hit while folding, at a payload position.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FoldError {
     pub limit: Limit,
-    pub value: u64,
     pub pos: usize,
+}
+
+/// The usage so far.
+#[derive(Debug, Clone)]
+pub(crate) struct UsageState {
+    /// The format's own object.
+    pub raw: UsageRaw,
+    pub tokens: TokenCounts,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum UsageRaw {
+    /// The last object, as JSON text.
+    Text(String),
+    /// Objects merged member by member.
+    Merged(Value),
+}
+
+impl UsageState {
+    /// The usage object.
+    pub fn value(&self) -> Value {
+        match &self.raw {
+            UsageRaw::Text(s) => parse_raw(s),
+            UsageRaw::Merged(v) => v.clone(),
+        }
+    }
+}
+
+/// What a format's final object is built from: the state, choices in index
+/// order.
+pub(crate) struct Parts {
+    pub meta: Doc,
+    pub snapshot: Option<Value>,
+    pub usage: Option<UsageState>,
+    pub choices: Vec<ChoiceState>,
+}
+
+/// Where the payload being applied sits in the stream, for warnings.
+pub(crate) struct At<'a> {
+    /// Stream offset of a payload position.
+    pub offset: &'a dyn Fn(usize) -> u64,
+    pub event_index: u64,
 }
 
 /// The reassembly state of one stream.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Fold {
+pub(crate) struct State {
     max_choices: usize,
     max_tool_calls: usize,
-    id: Option<String>,
-    model: Option<String>,
-    created: Option<i64>,
-    service_tier: Option<String>,
-    system_fingerprint: Option<String>,
-    /// Raw JSON of the last non-null usage.
-    usage: Option<String>,
-    /// Unknown chunk fields: raw JSON of the last non-null value.
-    extra: BTreeMap<String, String>,
+    max_blocks: usize,
+    /// Top-level fields of the final object.
+    pub meta: Doc,
+    /// A whole final object sent by the format (Responses' terminal event).
+    pub snapshot: Option<Value>,
+    pub usage: Option<UsageState>,
     /// Choices in the order they first appeared.
-    choices: Vec<ChoiceState>,
+    pub choices: Vec<ChoiceState>,
     /// Choice index → slot, sorted by index.
     by_index: Vec<(u32, usize)>,
+    /// The format's terminator arrived.
+    pub terminal: bool,
     /// Events of the current push.
     pub queue: Vec<Ev>,
     /// Scratch text the queued events point into.
     pub arena: String,
     /// Token counts of queued usage events.
-    pub usage_counts: Vec<[Option<u64>; 3]>,
-}
-
-/// Appends a payload string (decoded) to `out`; returns the range it took.
-fn append(out: &mut String, text: Text, data: &str) -> (usize, usize) {
-    let start = out.len();
-    text.get(data).append_to(out);
-    (start, out.len())
+    pub usage_tokens: Vec<TokenCounts>,
 }
 
 /// Appends `text` to the arena; returns its range.
@@ -80,12 +119,39 @@ fn stash(arena: &mut String, text: &str) -> (usize, usize) {
     (start, arena.len())
 }
 
-impl Fold {
-    pub fn new(max_choices: usize, max_tool_calls: usize) -> Fold {
-        Fold {
-            max_choices,
-            max_tool_calls,
-            ..Fold::default()
+/// Stashes a list's elements as a JSON array.
+fn stash_list(arena: &mut String, inner: &str) -> (usize, usize) {
+    let start = arena.len();
+    arena.push('[');
+    arena.push_str(inner);
+    arena.push(']');
+    (start, arena.len())
+}
+
+/// A key's name (decoded when the payload escaped it).
+fn key_name<'d>(key: Key, data: &'d str) -> (Cow<'d, str>, Option<&'static str>) {
+    match key {
+        Key::Static(s) => (Cow::Borrowed(s), Some(s)),
+        Key::Wire(t) => (t.get(data).to_cow(), None),
+    }
+}
+
+/// A block key, owned.
+fn block_id(key: BlockKey, data: &str) -> BlockId {
+    match key {
+        BlockKey::Index(i) => BlockId::Index(i),
+        BlockKey::Part { item, group, part } => BlockId::Part { item, group, part },
+        BlockKey::Field(k) => BlockId::Field(key_name(k, data).0.into_owned()),
+    }
+}
+
+impl State {
+    pub fn new(limits: &Limits) -> State {
+        State {
+            max_choices: limits.choices(),
+            max_tool_calls: limits.tool_calls(),
+            max_blocks: limits.blocks(),
+            ..State::default()
         }
     }
 
@@ -93,7 +159,7 @@ impl Fold {
     pub fn clear_events(&mut self) {
         self.queue.clear();
         self.arena.clear();
-        self.usage_counts.clear();
+        self.usage_tokens.clear();
     }
 
     /// True when at least one choice exists and every choice has a finish
@@ -102,49 +168,230 @@ impl Fold {
         !self.choices.is_empty() && self.choices.iter().all(|c| c.finish_reason.is_some())
     }
 
-    /// Merges one chunk.
-    pub fn apply(&mut self, chunk: &ChunkDelta, data: &str) -> Result<(), FoldError> {
-        if chunk.sets_identity {
-            set_once(&mut self.id, chunk.id.map(|t| t.get(data)));
-            set_once(&mut self.model, chunk.model.map(|t| t.get(data)));
-            set_once(
-                &mut self.service_tier,
-                chunk.service_tier.map(|t| t.get(data)),
-            );
-            if self.created.is_none() {
-                self.created = chunk.created;
+    /// Choice slots in index order.
+    pub fn slots_in_order(&self) -> impl Iterator<Item = usize> + '_ {
+        self.by_index.iter().map(|&(_, slot)| slot)
+    }
+
+    /// The slot of the choice with `index`, if it exists.
+    pub fn choice_of(&self, index: u32) -> Option<usize> {
+        self.by_index
+            .binary_search_by_key(&index, |&(i, _)| i)
+            .ok()
+            .map(|i| self.by_index[i].1)
+    }
+
+    /// Applies one payload's ops.
+    pub fn apply(&mut self, delta: &Delta, data: &str, at: &At<'_>) -> Result<(), FoldError> {
+        for op in &delta.ops {
+            self.apply_op(op, delta, data, at)?;
+        }
+        Ok(())
+    }
+
+    fn apply_op(
+        &mut self,
+        op: &Op,
+        delta: &Delta,
+        data: &str,
+        at: &At<'_>,
+    ) -> Result<(), FoldError> {
+        match *op {
+            Op::Choice { choice, pos } => {
+                self.choice_slot(choice, pos)?;
             }
-            if let Some(t) = chunk.system_fingerprint {
-                let s = self.system_fingerprint.get_or_insert_with(String::new);
-                let v = t.get(data);
-                // Usually the same on every chunk: copy only a change.
-                if v.is_escaped() || s != v.raw() {
-                    s.clear();
-                    v.append_to(s);
+            Op::Field {
+                at: scope,
+                key,
+                value,
+                rule,
+                event,
+            } => self.field(scope, key, &value, rule, event, data)?,
+            Op::BlockStart {
+                choice,
+                block,
+                kind,
+                fields,
+                pos,
+            } => {
+                let slot = self.choice_slot(choice, pos)?;
+                let b = self.block_slot(slot, block, kind, data, pos)?;
+                if let Some(span) = fields {
+                    self.choices[slot].blocks[b]
+                        .fields
+                        .apply_object(span.get(data), Rule::Replace);
                 }
             }
-        }
-        for ch in &chunk.choices {
-            self.apply_choice(ch, chunk, data)?;
-        }
-        if let Some(u) = chunk.usage {
-            let raw = u.raw.get(data);
-            let s = self.usage.get_or_insert_with(String::new);
-            s.clear();
-            s.push_str(raw);
-            let (start, end) = stash(&mut self.arena, raw);
-            self.usage_counts
-                .push([u.prompt_tokens, u.completion_tokens, u.total_tokens]);
-            self.queue.push(Ev::Usage {
-                raw: (start, end),
-                counts: self.usage_counts.len() - 1,
-            });
-        }
-        for e in &chunk.extras {
-            let (key, value) = keep_last(&mut self.extra, e, data);
-            let key = stash(&mut self.arena, &key);
-            let value = stash(&mut self.arena, value);
-            self.queue.push(Ev::ChunkExtra { key, value });
+            Op::Text {
+                choice,
+                block,
+                kind,
+                text,
+                pos,
+            } => self.text(choice, block, kind, text, data, pos)?,
+            Op::TextDone {
+                choice,
+                block,
+                kind,
+                text,
+            } => {
+                let slot = self.choice_slot(choice, 0)?;
+                let b = self.block_slot(slot, block, kind, data, 0)?;
+                if let Some(t) = text {
+                    self.reconcile_text(slot, b, t, data, at);
+                }
+                self.close_block_run(slot, b);
+            }
+            Op::BlockStop {
+                choice,
+                block,
+                fields,
+            } => {
+                let slot = self.choice_slot(choice, 0)?;
+                let b = self.block_slot(slot, block, BlockKind::Other, data, 0)?;
+                let st = &mut self.choices[slot].blocks[b];
+                if let Some(span) = fields {
+                    st.fields.replace_with_object(span.get(data));
+                    st.complete = true;
+                }
+                st.stopped = true;
+                let tool = st.tool;
+                self.close_block_run(slot, b);
+                if let Some(t) = tool {
+                    self.close_tool(slot, t);
+                }
+            }
+            Op::Tool {
+                choice,
+                index,
+                id,
+                kind,
+                name,
+                arguments,
+                block,
+                pos,
+            } => {
+                let slot = self.choice_slot(choice, pos)?;
+                let tool = self.tool_slot(slot, index, id, data, pos)?;
+                if let Some(bk) = block {
+                    let b = self.block_slot(slot, bk, BlockKind::Tool, data, pos)?;
+                    let st = &mut self.choices[slot];
+                    st.blocks[b].tool = Some(tool);
+                    st.tools[tool].block = Some(b);
+                    st.tools[tool].event_block = bk.event_block();
+                }
+                self.tool_fragment(slot, tool, id, kind, name, arguments, data);
+            }
+            Op::ToolDone { choice, arguments } => {
+                let slot = self.choice_slot(choice, 0)?;
+                if let Some(tool) = self.choices[slot].current {
+                    if let Some(a) = arguments {
+                        self.reconcile_arguments(slot, tool, a, data, at);
+                    }
+                    self.close_tool(slot, tool);
+                }
+            }
+            Op::Logprobs {
+                choice,
+                key,
+                list,
+                kind,
+            } => {
+                let slot = self.choice_slot(choice, 0)?;
+                let (name, _) = key_name(key, data);
+                let st = &mut self.choices[slot];
+                let l = match st.lists.iter().position(|l| l.key == *name) {
+                    Some(l) => l,
+                    None => {
+                        st.lists.push(ListState {
+                            key: name.into_owned(),
+                            kind,
+                            inner: String::new(),
+                            count: 0,
+                            null: true,
+                            run_start: 0,
+                            open: false,
+                        });
+                        st.lists.len() - 1
+                    }
+                };
+                let Some(list) = list else {
+                    return Ok(());
+                };
+                let state = &mut st.lists[l];
+                state.null = false;
+                if list.count > 0 {
+                    if !state.inner.is_empty() {
+                        state.inner.push(',');
+                    }
+                    if !state.open {
+                        state.run_start = state.inner.len();
+                    }
+                    state.inner.push_str(list.inner.get(data));
+                    state.count += list.count;
+                    if kind != LogprobsKind::Quiet {
+                        state.open = true;
+                        let raw = stash_list(&mut self.arena, list.inner.get(data));
+                        self.queue.push(Ev::ListDelta { slot, list: l, raw });
+                    }
+                }
+            }
+            Op::Finish { choice, reason } => {
+                if reason.is_empty() {
+                    return Ok(());
+                }
+                let slot = self.choice_slot(choice, 0)?;
+                let st = &mut self.choices[slot];
+                let r = st.finish_reason.get_or_insert_with(String::new);
+                r.clear();
+                reason.get(data).append_to(r);
+                let raw = stash(&mut self.arena, r);
+                self.queue.push(Ev::FinishReason { slot, raw });
+                self.close_choice(slot);
+            }
+            Op::Usage { slot } => {
+                let u = delta.usage[slot];
+                let raw = u.raw.get(data);
+                let state = self.usage.get_or_insert_with(|| UsageState {
+                    raw: UsageRaw::Text(String::new()),
+                    tokens: TokenCounts::default(),
+                });
+                let shown = if u.rule == Rule::Overlay {
+                    let mut merged =
+                        match std::mem::replace(&mut state.raw, UsageRaw::Text(String::new())) {
+                            UsageRaw::Merged(v) => v,
+                            UsageRaw::Text(t) if t.is_empty() => Value::Null,
+                            UsageRaw::Text(t) => parse_raw(&t),
+                        };
+                    merge::overlay(&mut merged, parse_raw(raw));
+                    state.tokens.overlay(&u.tokens);
+                    let text = merged.to_json();
+                    state.raw = UsageRaw::Merged(merged);
+                    stash(&mut self.arena, &text)
+                } else {
+                    match &mut state.raw {
+                        UsageRaw::Text(t) => {
+                            t.clear();
+                            t.push_str(raw);
+                        }
+                        r => *r = UsageRaw::Text(raw.to_string()),
+                    }
+                    state.tokens = u.tokens;
+                    stash(&mut self.arena, raw)
+                };
+                self.usage_tokens.push(state.tokens);
+                self.queue.push(Ev::Usage {
+                    raw: shown,
+                    tokens: self.usage_tokens.len() - 1,
+                });
+            }
+            Op::Snapshot { raw } => self.snapshot = Some(parse_raw(raw.get(data))),
+            Op::Terminal => self.terminal = true,
+            Op::Warning { warning, pos } => self.queue.push(Ev::Warning {
+                warning,
+                offset: (at.offset)(pos),
+                event_index: at.event_index,
+            }),
         }
         Ok(())
     }
@@ -156,7 +403,6 @@ impl Fold {
                 if self.choices.len() >= self.max_choices {
                     return Err(FoldError {
                         limit: Limit::Choices,
-                        value: self.max_choices as u64,
                         pos,
                     });
                 }
@@ -168,174 +414,240 @@ impl Fold {
         }
     }
 
-    fn apply_choice(
+    /// The slot of block `key` of choice `slot`, created with `kind` if new.
+    fn block_slot(
         &mut self,
-        ch: &crate::delta::Choice,
-        chunk: &ChunkDelta,
+        slot: usize,
+        key: BlockKey,
+        kind: BlockKind,
+        data: &str,
+        pos: usize,
+    ) -> Result<usize, FoldError> {
+        let st = &mut self.choices[slot];
+        let found = match key {
+            BlockKey::Field(Key::Static(name)) => st.find_field_block(name),
+            BlockKey::Field(Key::Wire(t)) if !t.escaped() => st.find_field_block(t.get(data).raw()),
+            _ => st.find_block(&block_id(key, data)),
+        };
+        let b = match found {
+            Some(b) => b,
+            None => {
+                if st.blocks.len() >= self.max_blocks {
+                    return Err(FoldError {
+                        limit: Limit::Blocks,
+                        pos,
+                    });
+                }
+                st.blocks.push(BlockState::new(block_id(key, data), kind));
+                st.blocks.len() - 1
+            }
+        };
+        st.last_block = b;
+        Ok(b)
+    }
+
+    /// A field op.
+    fn field(
+        &mut self,
+        scope: Scope,
+        key: Key,
+        value: &crate::delta::Raw,
+        rule: Rule,
+        event: bool,
         data: &str,
     ) -> Result<(), FoldError> {
-        let slot = self.choice_slot(ch.index, ch.pos)?;
-        let st = &mut self.choices[slot];
-        if st.role.is_none() {
-            set_once(&mut st.role, ch.role.map(|t| t.get(data)));
-        }
-        if let Some(t) = ch.content.filter(|t| !t.is_empty()) {
-            let (start, end) = append(&mut st.content, t, data);
-            st.content_done = false;
-            self.queue.push(Ev::ContentDelta { slot, start, end });
-        }
-        if let Some(t) = ch.refusal.filter(|t| !t.is_empty()) {
-            let r = st.refusal.get_or_insert_with(String::new);
-            let (start, end) = append(r, t, data);
-            st.refusal_done = false;
-            self.queue.push(Ev::RefusalDelta { slot, start, end });
-        }
-        if let Some(f) = ch.function_call {
-            let (name, args) = st.function_call.get_or_insert_with(Default::default);
-            if name.is_empty() {
-                if let Some(n) = f.name {
-                    n.get(data).append_to(name);
-                }
+        let (name, known) = key_name(key, data);
+        let (doc, at) = match scope {
+            Scope::Top => (&mut self.meta, Some(ExtraAt::Chunk)),
+            Scope::Choice(c) => {
+                let slot = self.choice_slot(c, 0)?;
+                (&mut self.choices[slot].fields, Some(ExtraAt::Choice(slot)))
             }
-            if let Some(a) = f.arguments {
-                a.get(data).append_to(args);
+            Scope::Message(c) => {
+                let slot = self.choice_slot(c, 0)?;
+                (&mut self.choices[slot].message, Some(ExtraAt::Delta(slot)))
             }
-        }
-        for e in chunk
-            .delta_extras
-            .get(ch.delta_extras.clone())
-            .unwrap_or_default()
-        {
-            self.delta_extra(slot, e, data);
-        }
-        if let Some(lp) = &ch.logprobs {
-            let st = &mut self.choices[slot];
-            let state = st.logprobs.get_or_insert_with(LogprobsState::default);
-            if let Some(list) = lp.content {
-                let acc = state.content.get_or_insert_with(String::new);
-                if list.count > 0 {
-                    if !acc.is_empty() {
-                        acc.push(',');
-                    }
-                    acc.push_str(list.inner.get(data));
-                    state.content_done = false;
-                    let raw = stash_list(&mut self.arena, list.inner.get(data));
-                    self.queue.push(Ev::LogprobsContentDelta { slot, raw });
-                }
+            Scope::Block(c, bk) => {
+                let slot = self.choice_slot(c, 0)?;
+                let b = self.block_slot(slot, bk, BlockKind::Other, data, 0)?;
+                (&mut self.choices[slot].blocks[b].fields, None)
             }
-            if let Some(list) = lp.refusal {
-                let acc = state.refusal.get_or_insert_with(String::new);
-                if list.count > 0 {
-                    if !acc.is_empty() {
-                        acc.push(',');
-                    }
-                    acc.push_str(list.inner.get(data));
-                    state.refusal_done = false;
-                    let raw = stash_list(&mut self.arena, list.inner.get(data));
-                    self.queue.push(Ev::LogprobsRefusalDelta { slot, raw });
-                }
+            Scope::Tool(c) | Scope::Function(c) => {
+                let slot = self.choice_slot(c, 0)?;
+                let st = &mut self.choices[slot];
+                let Some(t) = st.current else {
+                    return Ok(());
+                };
+                let tool = &mut st.tools[t];
+                let doc = match scope {
+                    Scope::Tool(_) => &mut tool.fields,
+                    _ => &mut tool.function_fields,
+                };
+                (doc, None)
             }
-        }
-        for td in &chunk.tool_calls[ch.tool_calls.clone()] {
-            self.apply_tool(slot, td, data)?;
-        }
-        if let Some(t) = ch.finish_reason.filter(|t| !t.is_empty()) {
-            let st = &mut self.choices[slot];
-            let reason = st.finish_reason.get_or_insert_with(String::new);
-            reason.clear();
-            t.get(data).append_to(reason);
-            let raw = stash(&mut self.arena, reason);
-            self.queue.push(Ev::FinishReason { slot, raw });
-            self.close_choice(slot);
-        }
-        for e in &chunk.choice_extras[ch.extras.clone()] {
-            let (key, value) = keep_last(&mut self.choices[slot].extra, e, data);
-            let key = stash(&mut self.arena, &key);
-            let value = stash(&mut self.arena, value);
-            self.queue.push(Ev::ChoiceExtra { slot, key, value });
+        };
+        doc.apply(&name, known, value, data, rule);
+        if let (true, Some(at)) = (event, at) {
+            if value.kind != crate::delta::ValueKind::Null {
+                let key = stash(&mut self.arena, &name);
+                let value = stash(&mut self.arena, value.span.get(data));
+                self.queue.push(Ev::Extra { at, key, value });
+            }
         }
         Ok(())
     }
 
-    /// An unknown delta field: reasoning text, or a value merged into the
-    /// message's extra fields.
-    fn delta_extra(&mut self, slot: usize, e: &Extra, data: &str) {
-        let key = e.key.get(data).to_cow();
-        let st = &mut self.choices[slot];
-        if e.kind == ValueKind::String && REASONING_FIELDS.contains(&&*key) {
-            if e.text.is_empty() {
-                return;
-            }
-            let field = match st.reasoning.iter().position(|r| r.field == *key) {
-                Some(f) => f,
-                None => {
-                    st.reasoning.push(Reasoning {
-                        field: key.into_owned(),
-                        ..Reasoning::default()
-                    });
-                    st.reasoning.len() - 1
-                }
-            };
-            let r = &mut st.reasoning[field];
-            let (start, end) = append(&mut r.text, e.text, data);
-            r.done = false;
-            self.queue.push(Ev::ReasoningDelta {
+    /// A text op.
+    fn text(
+        &mut self,
+        choice: u32,
+        block: BlockKey,
+        kind: BlockKind,
+        text: StrSpan,
+        data: &str,
+        pos: usize,
+    ) -> Result<(), FoldError> {
+        let slot = self.choice_slot(choice, pos)?;
+        let b = self.block_slot(slot, block, kind, data, pos)?;
+        if text.is_empty() {
+            return Ok(());
+        }
+        let st = &mut self.choices[slot].blocks[b];
+        let start = st.text.len();
+        text.get(data).append_to(&mut st.text);
+        let end = st.text.len();
+        if matches!(
+            st.kind,
+            BlockKind::Content | BlockKind::Refusal | BlockKind::Reasoning
+        ) {
+            self.queue.push(Ev::TextDelta {
                 slot,
-                field,
+                block: b,
                 start,
                 end,
             });
-            return;
+        } else {
+            // Text of a block without events: its run stays closed.
+            st.run_start = end;
         }
-        let raw = e.value.get(data);
-        merge_into(&mut st.message_extra, key.to_string(), parse_raw(raw));
-        let key = stash(&mut self.arena, &key);
-        let value = stash(&mut self.arena, raw);
-        self.queue.push(Ev::DeltaExtra { slot, key, value });
+        Ok(())
     }
 
-    /// Finds (or starts) the call a tool-call delta continues, then merges it.
-    fn apply_tool(&mut self, slot: usize, td: &ToolDelta, data: &str) -> Result<(), FoldError> {
+    /// Makes block `b`'s text equal the whole text a format repeated at its
+    /// end: what the deltas missed is emitted as one more delta; text that
+    /// disagrees replaces them, with a warning.
+    fn reconcile_text(&mut self, slot: usize, b: usize, full: StrSpan, data: &str, at: &At<'_>) {
+        let full = full.get(data).to_cow();
+        let st = &mut self.choices[slot].blocks[b];
+        if st.text == *full {
+            return;
+        }
+        if let Some(rest) = full.strip_prefix(st.text.as_str()) {
+            let start = st.text.len();
+            st.text.push_str(rest);
+            let end = st.text.len();
+            if st.kind != BlockKind::Other {
+                self.queue.push(Ev::TextDelta {
+                    slot,
+                    block: b,
+                    start,
+                    end,
+                });
+            }
+        } else {
+            st.text.clear();
+            st.text.push_str(&full);
+            st.run_start = 0;
+            self.queue.push(Ev::Warning {
+                warning: Warning::DeltasDisagree { field: "text" },
+                offset: (at.offset)(0),
+                event_index: at.event_index,
+            });
+        }
+    }
+
+    /// As [`State::reconcile_text`], for a tool call's arguments.
+    fn reconcile_arguments(
+        &mut self,
+        slot: usize,
+        tool: usize,
+        full: StrSpan,
+        data: &str,
+        at: &At<'_>,
+    ) {
+        let full = full.get(data).to_cow();
+        let call = &mut self.choices[slot].tools[tool];
+        if call.arguments == *full {
+            return;
+        }
+        if let Some(rest) = full.strip_prefix(call.arguments.as_str()) {
+            let start = call.arguments.len();
+            call.arguments.push_str(rest);
+            call.done = false;
+            self.queue.push(Ev::ArgumentsDelta {
+                slot,
+                tool,
+                name: call.name.len(),
+                start,
+                end: call.arguments.len(),
+            });
+        } else {
+            call.arguments.clear();
+            call.arguments.push_str(&full);
+            call.run_start = 0;
+            call.done = false;
+            self.queue.push(Ev::Warning {
+                warning: Warning::DeltasDisagree { field: "arguments" },
+                offset: (at.offset)(0),
+                event_index: at.event_index,
+            });
+        }
+    }
+
+    /// Finds (or starts) the call a tool-call fragment continues.
+    fn tool_slot(
+        &mut self,
+        slot: usize,
+        index: Option<u32>,
+        id: Option<StrSpan>,
+        data: &str,
+        pos: usize,
+    ) -> Result<usize, FoldError> {
         let max_tools = self.max_tool_calls;
         let st = &mut self.choices[slot];
-        let id = td
-            .id
-            .filter(|t| !t.is_empty())
-            .map(|t| t.get(data).to_cow());
+        let id = id.filter(|t| !t.is_empty()).map(|t| t.get(data).to_cow());
         let conflicts = |tool: usize, st: &ChoiceState| -> bool {
             let have = &st.tools[tool].id;
             matches!(&id, Some(new) if !have.is_empty() && **new != **have)
         };
-        let existing = match td.index {
+        let existing = match index {
             Some(w) => st.wire_slot(w).filter(|&t| !conflicts(t, st)),
             None => st.current.filter(|&t| !conflicts(t, st)),
         };
-        let (tool, started) = match existing {
-            Some(t) => (t, false),
+        let tool = match existing {
+            Some(t) => t,
             None => {
                 if st.tools.len() >= max_tools {
                     return Err(FoldError {
                         limit: Limit::ToolCalls,
-                        value: max_tools as u64,
-                        pos: td.pos,
+                        pos,
                     });
                 }
-                let index = match td.index {
+                let reported = match index {
                     Some(w) if !st.index_used(w) => Some(w),
                     _ => st.next_index(),
                 };
-                let Some(index) = index else {
+                let Some(reported) = reported else {
                     return Err(FoldError {
                         limit: Limit::Index,
-                        value: u32::MAX as u64,
-                        pos: td.pos,
+                        pos,
                     });
                 };
-                let t = st.add_tool(index);
-                if let Some(w) = td.index {
+                let t = st.add_tool(reported);
+                if let Some(w) = index {
                     st.map_wire(w, t);
                 }
-                (t, true)
+                t
             }
         };
         if st.current != Some(tool) {
@@ -345,24 +657,42 @@ impl Fold {
                 self.close_tool(slot, p);
             }
         }
-        let st = &mut self.choices[slot];
-        let call = &mut st.tools[tool];
+        let call = &mut self.choices[slot].tools[tool];
         if call.id.is_empty() {
             if let Some(id) = &id {
                 call.id.push_str(id);
             }
         }
+        Ok(tool)
+    }
+
+    /// Merges a fragment into call `tool`.
+    #[allow(clippy::too_many_arguments)]
+    fn tool_fragment(
+        &mut self,
+        slot: usize,
+        tool: usize,
+        _id: Option<StrSpan>,
+        kind: Option<StrSpan>,
+        name: Option<StrSpan>,
+        arguments: Option<StrSpan>,
+        data: &str,
+    ) {
+        let call = &mut self.choices[slot].tools[tool];
         if call.kind.is_empty() {
-            if let Some(k) = td.kind {
+            if let Some(k) = kind {
                 k.get(data).append_to(&mut call.kind);
             }
         }
         if call.name.is_empty() {
-            if let Some(n) = td.name {
+            if let Some(n) = name {
                 n.get(data).append_to(&mut call.name);
             }
         }
-        if started {
+        if !call.announced {
+            // After the fragment's id and name are set: the start event
+            // carries them.
+            call.announced = true;
             self.queue.push(Ev::ToolStart {
                 slot,
                 tool,
@@ -370,56 +700,54 @@ impl Fold {
                 name: call.name.len(),
             });
         }
-        if let Some(a) = td.arguments.filter(|a| !a.is_empty()) {
-            let (start, end) = append(&mut call.arguments, a, data);
+        if let Some(a) = arguments.filter(|a| !a.is_empty()) {
+            let start = call.arguments.len();
+            if call.done {
+                call.run_start = start;
+            }
+            a.get(data).append_to(&mut call.arguments);
             call.done = false;
             self.queue.push(Ev::ArgumentsDelta {
                 slot,
                 tool,
                 name: call.name.len(),
                 start,
-                end,
+                end: call.arguments.len(),
             });
         }
-        Ok(())
     }
 
-    /// Emits the `.done` events of a choice's text kinds that are due.
-    fn close_text(&mut self, slot: usize) {
-        let st = &mut self.choices[slot];
-        if !st.content_done && !st.content.is_empty() {
-            st.content_done = true;
-            self.queue.push(Ev::ContentDone {
-                slot,
-                end: st.content.len(),
-            });
-        }
-        if let Some(r) = &st.refusal {
-            if !st.refusal_done {
-                st.refusal_done = true;
-                self.queue.push(Ev::RefusalDone { slot, end: r.len() });
-            }
-        }
-        for (field, r) in st.reasoning.iter_mut().enumerate() {
-            if !r.done {
-                r.done = true;
-                self.queue.push(Ev::ReasoningDone {
+    /// Emits the `.done` event of block `b`'s open run.
+    fn close_block_run(&mut self, slot: usize, b: usize) {
+        let st = &mut self.choices[slot].blocks[b];
+        if st.run_open() {
+            let (start, end) = (st.run_start, st.text.len());
+            st.run_start = end;
+            if matches!(
+                st.kind,
+                BlockKind::Content | BlockKind::Refusal | BlockKind::Reasoning
+            ) {
+                self.queue.push(Ev::TextDone {
                     slot,
-                    field,
-                    end: r.text.len(),
+                    block: b,
+                    start,
+                    end,
                 });
             }
         }
-        if let Some(lp) = &mut st.logprobs {
-            if let (Some(c), false) = (&lp.content, lp.content_done) {
-                lp.content_done = true;
-                let raw = stash_list(&mut self.arena, c);
-                self.queue.push(Ev::LogprobsContentDone { slot, raw });
-            }
-            if let (Some(r), false) = (&lp.refusal, lp.refusal_done) {
-                lp.refusal_done = true;
-                let raw = stash_list(&mut self.arena, r);
-                self.queue.push(Ev::LogprobsRefusalDone { slot, raw });
+    }
+
+    /// Emits the `.done` events of a choice's open runs of text and lists.
+    fn close_text(&mut self, slot: usize) {
+        for b in 0..self.choices[slot].blocks.len() {
+            self.close_block_run(slot, b);
+        }
+        let st = &mut self.choices[slot];
+        for (l, list) in st.lists.iter_mut().enumerate() {
+            if list.open {
+                list.open = false;
+                let raw = stash_list(&mut self.arena, &list.inner[list.run_start..]);
+                self.queue.push(Ev::ListDone { slot, list: l, raw });
             }
         }
     }
@@ -428,10 +756,13 @@ impl Fold {
         let call = &mut self.choices[slot].tools[tool];
         if !call.done {
             call.done = true;
+            let start = call.run_start.min(call.arguments.len());
+            call.run_start = call.arguments.len();
             self.queue.push(Ev::ArgumentsDone {
                 slot,
                 tool,
                 name: call.name.len(),
+                start,
                 end: call.arguments.len(),
             });
         }
@@ -453,158 +784,21 @@ impl Fold {
         }
     }
 
-    /// The completion so far (a copy; the fold goes on).
-    pub fn completion(&self) -> Completion {
-        let mut copy = Fold {
-            id: self.id.clone(),
-            model: self.model.clone(),
-            created: self.created,
-            service_tier: self.service_tier.clone(),
-            system_fingerprint: self.system_fingerprint.clone(),
-            usage: self.usage.clone(),
-            extra: self.extra.clone(),
-            choices: self.choices.clone(),
-            by_index: self.by_index.clone(),
-            ..Fold::default()
-        };
-        copy.take_completion()
-    }
-
-    /// Moves the state into a completion.
-    pub fn take_completion(&mut self) -> Completion {
-        let mut choices: Vec<ChoiceState> = std::mem::take(&mut self.choices);
+    /// Moves the state into the parts a final object is built from.
+    pub fn into_parts(self) -> Parts {
+        let mut choices = self.choices;
         choices.sort_by_key(|c| c.index);
-        Completion {
-            id: self.id.take(),
-            object: "chat.completion".to_string(),
-            created: self.created,
-            model: self.model.take(),
-            choices: choices.into_iter().map(build_choice).collect(),
-            usage: self
-                .usage
-                .take()
-                .map(|raw| Usage::from_value(parse_raw(&raw))),
-            service_tier: self.service_tier.take(),
-            system_fingerprint: self.system_fingerprint.take(),
-            extra: raw_map(std::mem::take(&mut self.extra)),
+        Parts {
+            meta: self.meta,
+            snapshot: self.snapshot,
+            usage: self.usage,
+            choices,
         }
     }
-}
 
-fn build_choice(c: ChoiceState) -> completion::Choice {
-    let ChoiceState {
-        index,
-        role,
-        content,
-        refusal,
-        reasoning,
-        finish_reason,
-        logprobs,
-        function_call,
-        mut tools,
-        mut message_extra,
-        extra,
-        ..
-    } = c;
-    for r in reasoning {
-        merge_into(&mut message_extra, r.field, Value::String(r.text));
+    /// The tool call of choice `index` whose reported index is `tool`.
+    pub fn tool(&self, choice: u32, tool: u32) -> Option<&ToolState> {
+        let slot = self.choice_of(choice)?;
+        self.choices[slot].tools.iter().find(|t| t.index == tool)
     }
-    tools.sort_by_key(|t| t.index);
-    let tool_calls = tools
-        .into_iter()
-        .map(|t| completion::ToolCall {
-            index: t.index,
-            id: non_empty(t.id),
-            kind: non_empty(t.kind),
-            function: completion::FunctionCall {
-                name: non_empty(t.name),
-                arguments: t.arguments,
-                extra: t.function_extra,
-            },
-            extra: t.extra,
-        })
-        .collect();
-    let logprobs = logprobs.map(|lp| {
-        let list = |l: Option<String>| match l {
-            Some(inner) => parse_raw(&format!("[{inner}]")),
-            None => Value::Null,
-        };
-        let mut m = Map::new();
-        m.insert("content".to_string(), list(lp.content));
-        m.insert("refusal".to_string(), list(lp.refusal));
-        Value::Object(m)
-    });
-    completion::Choice {
-        index,
-        message: completion::Message {
-            role,
-            content: non_empty(content),
-            refusal: refusal.and_then(non_empty),
-            tool_calls,
-            function_call: function_call.map(|(name, arguments)| completion::FunctionCall {
-                name: non_empty(name),
-                arguments,
-                extra: Map::new(),
-            }),
-            extra: message_extra,
-        },
-        logprobs,
-        finish_reason,
-        extra: raw_map(extra),
-    }
-}
-
-fn non_empty(s: String) -> Option<String> {
-    (!s.is_empty()).then_some(s)
-}
-
-/// Sets `slot` from a non-empty value, unless already set.
-fn set_once(slot: &mut Option<String>, value: Option<crate::json::string::JsonStr<'_>>) {
-    if slot.is_none() {
-        if let Some(v) = value.filter(|v| !v.is_empty()) {
-            let mut s = String::new();
-            v.append_to(&mut s);
-            *slot = Some(s);
-        }
-    }
-}
-
-/// Keeps the raw value of an unknown field as its last value; returns the
-/// field name and the raw text.
-fn keep_last<'a>(
-    map: &mut BTreeMap<String, String>,
-    e: &Extra,
-    data: &'a str,
-) -> (std::borrow::Cow<'a, str>, &'a str) {
-    let key = e.key.get(data).to_cow();
-    let raw = e.value.get(data);
-    match map.get_mut(&*key) {
-        Some(v) => {
-            v.clear();
-            v.push_str(raw);
-        }
-        None => {
-            map.insert(key.to_string(), raw.to_string());
-        }
-    }
-    (key, raw)
-}
-
-/// Parses JSON text the decoder already validated.
-fn parse_raw(raw: &str) -> Value {
-    let mut sc = Scanner::new(raw, MAX_DEPTH_CAP);
-    parse_value(&mut sc).unwrap_or(Value::Null)
-}
-
-fn raw_map(m: BTreeMap<String, String>) -> Map {
-    m.into_iter().map(|(k, v)| (k, parse_raw(&v))).collect()
-}
-
-/// Stashes a list's elements as a JSON array.
-fn stash_list(arena: &mut String, inner: &str) -> (usize, usize) {
-    let start = arena.len();
-    arena.push('[');
-    arena.push_str(inner);
-    arena.push(']');
-    (start, arena.len())
 }

@@ -1,45 +1,37 @@
 //! Queued events: small position records, turned into [`Event`]s on demand.
 
-use std::borrow::Cow;
-
-use super::Fold;
+use super::choice::Key;
+use super::State;
+use crate::delta::{BlockKind, LogprobsKind};
 use crate::event::{Event, Verdict, Warning};
-use crate::json::value::RawJson;
+use crate::json::raw::RawJson;
+use crate::text::Text;
 
 type Range = (usize, usize);
 
-/// One queued event. `slot` is a choice's slot, `tool` a call's slot within
-/// it; text ranges point into the state's buffers (deltas, `.done` ends) or
-/// the arena.
+/// Where an extension field sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExtraAt {
+    Chunk,
+    Choice(usize),
+    Delta(usize),
+}
+
+/// One queued event. `slot` is a choice's slot, `block` a block's slot and
+/// `tool` a call's slot within it; text ranges point into the state's
+/// buffers (which only grow until the queue is cleared) or the arena.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ev {
-    ContentDelta {
+    TextDelta {
         slot: usize,
+        block: usize,
         start: usize,
         end: usize,
     },
-    ContentDone {
+    TextDone {
         slot: usize,
-        end: usize,
-    },
-    RefusalDelta {
-        slot: usize,
+        block: usize,
         start: usize,
-        end: usize,
-    },
-    RefusalDone {
-        slot: usize,
-        end: usize,
-    },
-    ReasoningDelta {
-        slot: usize,
-        field: usize,
-        start: usize,
-        end: usize,
-    },
-    ReasoningDone {
-        slot: usize,
-        field: usize,
         end: usize,
     },
     /// `id` and `name` are the lengths of the call's id and name then
@@ -61,43 +53,30 @@ pub(crate) enum Ev {
         slot: usize,
         tool: usize,
         name: usize,
+        start: usize,
         end: usize,
     },
-    LogprobsContentDelta {
+    ListDelta {
         slot: usize,
+        list: usize,
         raw: Range,
     },
-    LogprobsContentDone {
+    ListDone {
         slot: usize,
-        raw: Range,
-    },
-    LogprobsRefusalDelta {
-        slot: usize,
-        raw: Range,
-    },
-    LogprobsRefusalDone {
-        slot: usize,
+        list: usize,
         raw: Range,
     },
     FinishReason {
         slot: usize,
         raw: Range,
     },
+    /// `tokens`: an entry of the state's `usage_tokens`.
     Usage {
         raw: Range,
-        counts: usize,
+        tokens: usize,
     },
-    ChunkExtra {
-        key: Range,
-        value: Range,
-    },
-    ChoiceExtra {
-        slot: usize,
-        key: Range,
-        value: Range,
-    },
-    DeltaExtra {
-        slot: usize,
+    Extra {
+        at: ExtraAt,
         key: Range,
         value: Range,
     },
@@ -113,52 +92,71 @@ pub(crate) enum Ev {
 
 /// `s[a..b]`, or `""` should a range ever be stale (it cannot be: ranges
 /// are taken from buffers that only grow until the queue is cleared).
-fn sub(s: &str, a: usize, b: usize) -> Cow<'_, str> {
-    Cow::Borrowed(s.get(a..b).unwrap_or(""))
+fn sub(s: &str, a: usize, b: usize) -> Text<'_> {
+    Text::from(s.get(a..b).unwrap_or(""))
 }
 
-impl Fold {
+impl State {
     /// The public form of a queued event.
     pub(crate) fn resolve(&self, ev: &Ev) -> Event<'_> {
         let arena = |(a, b): Range| sub(&self.arena, a, b);
         let raw = |r: Range| RawJson(arena(r));
         let choice = |slot: usize| self.choices[slot].index;
         match *ev {
-            Ev::ContentDelta { slot, start, end } => Event::ContentDelta {
-                choice: choice(slot),
-                delta: sub(&self.choices[slot].content, start, end),
-            },
-            Ev::ContentDone { slot, end } => Event::ContentDone {
-                choice: choice(slot),
-                content: sub(&self.choices[slot].content, 0, end),
-            },
-            Ev::RefusalDelta { slot, start, end } => Event::RefusalDelta {
-                choice: choice(slot),
-                delta: sub(refusal(self, slot), start, end),
-            },
-            Ev::RefusalDone { slot, end } => Event::RefusalDone {
-                choice: choice(slot),
-                refusal: sub(refusal(self, slot), 0, end),
-            },
-            Ev::ReasoningDelta {
+            Ev::TextDelta {
                 slot,
-                field,
+                block,
                 start,
                 end,
             } => {
-                let r = &self.choices[slot].reasoning[field];
-                Event::ReasoningDelta {
-                    choice: choice(slot),
-                    field: Cow::Borrowed(&r.field),
-                    delta: sub(&r.text, start, end),
+                let b = &self.choices[slot].blocks[block];
+                let delta = sub(&b.text, start, end);
+                let (choice, block) = (choice(slot), b.event_block());
+                match b.kind {
+                    BlockKind::Refusal => Event::RefusalDelta {
+                        choice,
+                        block,
+                        delta,
+                    },
+                    BlockKind::Reasoning => Event::ReasoningDelta {
+                        choice,
+                        block,
+                        field: field_name(&b.key),
+                        delta,
+                    },
+                    _ => Event::ContentDelta {
+                        choice,
+                        block,
+                        delta,
+                    },
                 }
             }
-            Ev::ReasoningDone { slot, field, end } => {
-                let r = &self.choices[slot].reasoning[field];
-                Event::ReasoningDone {
-                    choice: choice(slot),
-                    field: Cow::Borrowed(&r.field),
-                    reasoning: sub(&r.text, 0, end),
+            Ev::TextDone {
+                slot,
+                block,
+                start,
+                end,
+            } => {
+                let b = &self.choices[slot].blocks[block];
+                let text = sub(&b.text, start, end);
+                let (choice, block) = (choice(slot), b.event_block());
+                match b.kind {
+                    BlockKind::Refusal => Event::RefusalDone {
+                        choice,
+                        block,
+                        refusal: text,
+                    },
+                    BlockKind::Reasoning => Event::ReasoningDone {
+                        choice,
+                        block,
+                        field: field_name(&b.key),
+                        reasoning: text,
+                    },
+                    _ => Event::ContentDone {
+                        choice,
+                        block,
+                        content: text,
+                    },
                 }
             }
             Ev::ToolStart {
@@ -170,6 +168,7 @@ impl Fold {
                 let t = &self.choices[slot].tools[tool];
                 Event::ToolCallStart {
                     choice: choice(slot),
+                    block: t.event_block,
                     index: t.index,
                     id: sub(&t.id, 0, id),
                     name: sub(&t.name, 0, name),
@@ -185,69 +184,77 @@ impl Fold {
                 let t = &self.choices[slot].tools[tool];
                 Event::ToolCallArgumentsDelta {
                     choice: choice(slot),
+                    block: t.event_block,
                     index: t.index,
                     name: sub(&t.name, 0, name),
                     arguments_delta: sub(&t.arguments, start, end),
-                    arguments: sub(&t.arguments, 0, end),
                 }
             }
             Ev::ArgumentsDone {
                 slot,
                 tool,
                 name,
+                start,
                 end,
             } => {
                 let t = &self.choices[slot].tools[tool];
                 Event::ToolCallArgumentsDone {
                     choice: choice(slot),
+                    block: t.event_block,
                     index: t.index,
                     name: sub(&t.name, 0, name),
-                    arguments: sub(&t.arguments, 0, end),
+                    arguments: sub(&t.arguments, start, end),
                 }
             }
-            Ev::LogprobsContentDelta { slot, raw: r } => Event::LogprobsContentDelta {
-                choice: choice(slot),
-                content: raw(r),
-            },
-            Ev::LogprobsContentDone { slot, raw: r } => Event::LogprobsContentDone {
-                choice: choice(slot),
-                content: raw(r),
-            },
-            Ev::LogprobsRefusalDelta { slot, raw: r } => Event::LogprobsRefusalDelta {
-                choice: choice(slot),
-                refusal: raw(r),
-            },
-            Ev::LogprobsRefusalDone { slot, raw: r } => Event::LogprobsRefusalDone {
-                choice: choice(slot),
-                refusal: raw(r),
-            },
+            Ev::ListDelta { slot, list, raw: r } => {
+                let kind = self.choices[slot].lists[list].kind;
+                match kind {
+                    LogprobsKind::Refusal => Event::LogprobsRefusalDelta {
+                        choice: choice(slot),
+                        refusal: raw(r),
+                    },
+                    _ => Event::LogprobsContentDelta {
+                        choice: choice(slot),
+                        content: raw(r),
+                    },
+                }
+            }
+            Ev::ListDone { slot, list, raw: r } => {
+                let kind = self.choices[slot].lists[list].kind;
+                match kind {
+                    LogprobsKind::Refusal => Event::LogprobsRefusalDone {
+                        choice: choice(slot),
+                        refusal: raw(r),
+                    },
+                    _ => Event::LogprobsContentDone {
+                        choice: choice(slot),
+                        content: raw(r),
+                    },
+                }
+            }
             Ev::FinishReason { slot, raw: r } => Event::FinishReason {
                 choice: choice(slot),
                 finish_reason: arena(r),
             },
-            Ev::Usage { raw: r, counts } => {
-                let [prompt_tokens, completion_tokens, total_tokens] =
-                    self.usage_counts.get(counts).copied().unwrap_or_default();
-                Event::Usage {
-                    usage: raw(r),
-                    prompt_tokens,
-                    completion_tokens,
-                    total_tokens,
-                }
-            }
-            Ev::ChunkExtra { key, value } => Event::ChunkExtra {
-                key: arena(key),
-                value: raw(value),
+            Ev::Usage { raw: r, tokens } => Event::Usage {
+                usage: raw(r),
+                tokens: self.usage_tokens.get(tokens).copied().unwrap_or_default(),
             },
-            Ev::ChoiceExtra { slot, key, value } => Event::ChoiceExtra {
-                choice: choice(slot),
-                key: arena(key),
-                value: raw(value),
-            },
-            Ev::DeltaExtra { slot, key, value } => Event::DeltaExtra {
-                choice: choice(slot),
-                key: arena(key),
-                value: raw(value),
+            Ev::Extra { at, key, value } => match at {
+                ExtraAt::Chunk => Event::ChunkExtra {
+                    key: arena(key),
+                    value: raw(value),
+                },
+                ExtraAt::Choice(slot) => Event::ChoiceExtra {
+                    choice: choice(slot),
+                    key: arena(key),
+                    value: raw(value),
+                },
+                ExtraAt::Delta(slot) => Event::DeltaExtra {
+                    choice: choice(slot),
+                    key: arena(key),
+                    value: raw(value),
+                },
             },
             Ev::Warning {
                 warning,
@@ -263,6 +270,9 @@ impl Fold {
     }
 }
 
-fn refusal(fold: &Fold, slot: usize) -> &str {
-    fold.choices[slot].refusal.as_deref().unwrap_or("")
+fn field_name(key: &Key) -> Option<Text<'_>> {
+    match key {
+        Key::Field(f) => Some(Text::from(f.as_str())),
+        _ => None,
+    }
 }

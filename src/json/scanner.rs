@@ -4,7 +4,7 @@
 //! SSE layer has already decoded as UTF-8. It never builds a tree and never
 //! copies: the protocol decoder walks the structure it knows
 //! (`object`/`next_key`, `array`/`next_element`) and gets strings back as
-//! [`Text`] spans (positions, plus whether escapes are inside); everything it
+//! [`StrSpan`] spans (positions, plus whether escapes are inside); everything it
 //! does not need goes through [`Scanner::skip_value`], which validates at
 //! scanning speed without materialising anything. Unescaping happens later,
 //! straight into the buffer that keeps the text.
@@ -16,12 +16,10 @@
 //! in a fixed bit stack, so a hostile payload cannot overflow the call stack
 //! or allocate.
 
-use super::string::{find_string_special, hex4, Span, Text, MAX_PAYLOAD};
+use super::string::{find_string_special, hex4, Span, StrSpan, MAX_PAYLOAD};
 
 /// The deepest nesting the engine accepts, whatever the configured limit.
-/// Values are dropped and serialised recursively; this bound keeps that safe
-/// on small thread stacks.
-pub const MAX_DEPTH_CAP: usize = 1024;
+pub(crate) use crate::limits::DEPTH_CAP as MAX_DEPTH_CAP;
 
 /// What went wrong while scanning JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,7 +292,7 @@ impl<'a> Scanner<'a> {
     /// `None` at its closing `}`. `first` is true for the first call on an
     /// object and is updated.
     #[inline(always)]
-    pub fn next_key(&mut self, first: &mut bool) -> JsonResult<Option<Text>> {
+    pub fn next_key(&mut self, first: &mut bool) -> JsonResult<Option<StrSpan>> {
         if !self.next_member(first)? {
             return Ok(None);
         }
@@ -351,7 +349,7 @@ impl<'a> Scanner<'a> {
 
     /// With the cursor at a key's opening quote: scans the key and its `:`.
     #[inline(always)]
-    pub fn key_here(&mut self) -> JsonResult<Text> {
+    pub fn key_here(&mut self) -> JsonResult<StrSpan> {
         let key = self.string_here()?;
         self.colon()?;
         Ok(key)
@@ -403,7 +401,7 @@ impl<'a> Scanner<'a> {
 
     /// A string value (after whitespace).
     #[inline(always)]
-    pub fn string(&mut self) -> JsonResult<Text> {
+    pub fn string(&mut self) -> JsonResult<StrSpan> {
         if self.ws() == b'"' {
             self.string_here()
         } else {
@@ -413,18 +411,18 @@ impl<'a> Scanner<'a> {
 
     /// Scans a string whose opening quote is at the cursor.
     #[inline(always)]
-    pub fn string_here(&mut self) -> JsonResult<Text> {
+    pub fn string_here(&mut self) -> JsonResult<StrSpan> {
         let start = self.pos + 1;
         let mut i = find_string_special(self.bytes, start);
         if self.at(i) == b'"' {
             self.pos = i + 1;
-            return Ok(Text::new(start, i, false));
+            return Ok(StrSpan::new(start, i, false));
         }
         loop {
             match self.at(i) {
                 b'"' => {
                     self.pos = i + 1;
-                    return Ok(Text::new(start, i, true));
+                    return Ok(StrSpan::new(start, i, true));
                 }
                 b'\\' => i = self.escape(i)?,
                 _ if i >= self.bytes.len() => return self.fail(i, JsonErrorCode::UnexpectedEnd),

@@ -10,26 +10,26 @@ use std::num::NonZeroU64;
 ///
 /// Packed in one non-zero word (start and end below 2^31, the escape flag,
 /// and a bit always set): results carrying it stay in registers on the hot
-/// path, and `Option<Text>` costs nothing more. Payloads are below 2 GiB
+/// path, and `Option<StrSpan>` costs nothing more. Payloads are below 2 GiB
 /// (see [`MAX_PAYLOAD`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Text(NonZeroU64);
+pub(crate) struct StrSpan(NonZeroU64);
 
 /// The largest payload the scanner accepts: positions fit in 31 bits.
 pub(crate) const MAX_PAYLOAD: usize = (1 << 31) - 1;
 
 const POS: u64 = (1 << 31) - 1;
 
-impl Text {
+impl StrSpan {
     /// An empty string at 0 (for fields with no text).
-    pub const EMPTY: Text = Text::new(0, 0, false);
+    pub const EMPTY: StrSpan = StrSpan::new(0, 0, false);
 
     #[inline(always)]
-    pub const fn new(start: usize, end: usize, escaped: bool) -> Text {
+    pub const fn new(start: usize, end: usize, escaped: bool) -> StrSpan {
         let bits = (start as u64 & POS) | (end as u64 & POS) << 31 | (escaped as u64) << 62;
         match NonZeroU64::new(bits | 1 << 63) {
-            Some(v) => Text(v),
-            None => Text(NonZeroU64::MAX), // unreachable: the top bit is set
+            Some(v) => StrSpan(v),
+            None => StrSpan(NonZeroU64::MAX), // unreachable: the top bit is set
         }
     }
 
@@ -73,8 +73,8 @@ impl Text {
 
     /// Raw JSON text (not a string's contents) used as a string value.
     #[inline(always)]
-    pub fn verbatim(span: Span) -> Text {
-        Text::new(span.start, span.end, false)
+    pub fn verbatim(span: Span) -> StrSpan {
+        StrSpan::new(span.start, span.end, false)
     }
 }
 

@@ -1,17 +1,13 @@
 //! Owned JSON values, for the parts of a stream the engine keeps without
 //! knowing their shape (provider extension fields, usage details, logprobs).
 
-use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{Serialize, SerializeSeq, Serializer};
 
-use super::scanner::{parse_i64, parse_u64, JsonResult, Kind, Scanner, MAX_DEPTH_CAP};
-use super::string::Text;
-
-/// A JSON object: keys in sorted order.
-pub type Map = BTreeMap<String, Value>;
+pub use super::map::Map;
+use super::scanner::{parse_i64, parse_u64, JsonResult, Kind, Scanner};
+use super::string::StrSpan;
 
 /// Any JSON value.
 ///
@@ -98,6 +94,18 @@ impl From<u64> for Number {
     }
 }
 
+impl Number {
+    /// A float; `None` for NaN and infinities (JSON has no such numbers).
+    pub fn from_f64(v: f64) -> Option<Number> {
+        v.is_finite().then_some(Number(N::Float(v)))
+    }
+
+    /// True when the number is held as an integer.
+    pub fn is_integer(&self) -> bool {
+        !matches!(self.0, N::Float(_))
+    }
+}
+
 impl From<i64> for Number {
     fn from(v: i64) -> Self {
         if v >= 0 {
@@ -152,6 +160,119 @@ impl Value {
     /// True for `null`.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
+    }
+
+    /// The number as `i64`, if this is an integer in range.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+
+    /// The number as `f64`, if this is a number.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(n.as_f64()),
+            _ => None,
+        }
+    }
+
+    /// The boolean, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The element `i` of an array.
+    pub fn get_index(&self, i: usize) -> Option<&Value> {
+        match self {
+            Value::Array(a) => a.get(i),
+            _ => None,
+        }
+    }
+
+    /// The elements, if this is an array, to change them.
+    pub fn as_array_mut(&mut self) -> Option<&mut Vec<Value>> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The members, if this is an object, to change them.
+    pub fn as_object_mut(&mut self) -> Option<&mut Map> {
+        match self {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The value as compact JSON text.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        super::write::write_value(self, &mut out);
+        out
+    }
+}
+
+impl fmt::Display for Value {
+    /// Compact JSON text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_json())
+    }
+}
+
+impl fmt::Display for Number {
+    /// The number as JSON text (floats in their shortest round-trip form).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        super::write::write_number(self, &mut out);
+        f.write_str(&out)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<u64> for Value {
+    fn from(v: u64) -> Self {
+        Value::Number(v.into())
+    }
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Number(v.into())
+    }
+}
+
+impl From<Map> for Value {
+    fn from(m: Map) -> Self {
+        Value::Object(m)
+    }
+}
+
+impl From<Vec<Value>> for Value {
+    fn from(v: Vec<Value>) -> Self {
+        Value::Array(v)
     }
 }
 
@@ -258,46 +379,8 @@ pub(crate) fn parse_value(sc: &mut Scanner<'_>) -> JsonResult<Value> {
     }
 }
 
-fn owned(sc: &Scanner<'_>, t: Text) -> String {
+fn owned(sc: &Scanner<'_>, t: StrSpan) -> String {
     t.get(sc.text()).to_cow().into_owned()
-}
-
-/// Raw JSON text of one value, already validated by the engine.
-///
-/// Events carry provider fields the engine does not interpret this way: the
-/// text exactly as it arrived, borrowed where possible. Serialising it
-/// writes the same JSON value; [`RawJson::to_value`] parses it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawJson<'a>(pub(crate) Cow<'a, str>);
-
-impl<'a> RawJson<'a> {
-    /// The JSON text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Parses the text into a [`Value`].
-    pub fn to_value(&self) -> Value {
-        let mut sc = Scanner::new(&self.0, MAX_DEPTH_CAP);
-        parse_value(&mut sc).unwrap_or(Value::Null)
-    }
-
-    /// An owned copy, independent of the engine's buffers.
-    pub fn into_owned(self) -> RawJson<'static> {
-        RawJson(Cow::Owned(self.0.into_owned()))
-    }
-}
-
-impl fmt::Display for RawJson<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl Serialize for RawJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.to_value().serialize(serializer)
-    }
 }
 
 impl Serialize for Number {
@@ -324,13 +407,7 @@ impl Serialize for Value {
                 }
                 seq.end()
             }
-            Value::Object(map) => {
-                let mut m = serializer.serialize_map(Some(map.len()))?;
-                for (k, v) in map {
-                    m.serialize_entry(k, v)?;
-                }
-                m.end()
-            }
+            Value::Object(map) => map.serialize(serializer),
         }
     }
 }

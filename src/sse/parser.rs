@@ -27,7 +27,10 @@
 
 use memchr::{memchr, memchr2};
 
-use crate::error::{Error, Limit};
+use crate::utf8::{repair, utf8};
+
+use crate::error::Error;
+use crate::limits::{Limit, Limits};
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
@@ -89,6 +92,8 @@ pub struct Event<'a> {
     /// Where invalid UTF-8 was replaced: (position in `data`, position in
     /// the original bytes), at the start and after the end of each U+FFFD.
     repairs: &'a [(usize, usize)],
+    /// The data borrows the caller's slice.
+    borrowed: bool,
 }
 
 impl Event<'_> {
@@ -106,18 +111,22 @@ impl Event<'_> {
 }
 
 impl Event<'_> {
+    /// The stream offset of the first byte that was not UTF-8 (and was
+    /// replaced with U+FFFD), if any.
+    pub fn first_invalid_utf8(&self) -> Option<u64> {
+        let &(pos, _) = self.repairs.first()?;
+        Some(self.stream_offset(pos))
+    }
+
+    /// True when the data lies whole in the slice passed to the
+    /// [`Parser::next`] call that returned the event (borrowed, not copied).
+    pub fn is_borrowed(&self) -> bool {
+        self.borrowed
+    }
+
     /// Maps a position in the (repaired) data to the original data bytes.
     fn original_position(&self, pos: usize) -> usize {
-        let i = self.repairs.partition_point(|&(r, _)| r <= pos);
-        match i
-            .checked_sub(1)
-            .and_then(|i| self.repairs.get(i).map(|&p| (i, p)))
-        {
-            None => pos,
-            // Inside a replacement character: where the invalid bytes begin.
-            Some((i, (_, orig))) if i % 2 == 0 => orig,
-            Some((_, (rep, orig))) => orig + (pos - rep),
-        }
+        crate::utf8::original_position(self.repairs, pos)
     }
 }
 
@@ -199,6 +208,8 @@ pub struct Parser {
     /// An event was returned; its block is cleared on the next call.
     dispatched: bool,
     event_index: u64,
+    /// The error that stopped the parser: every later call returns it.
+    failed: Option<Error>,
 }
 
 impl Default for Parser {
@@ -217,20 +228,21 @@ enum Step {
 impl Parser {
     /// A parser with the default limits.
     pub fn new() -> Parser {
-        let l = crate::Limits::default();
-        Parser::with_limits(l.max_event_bytes, l.max_line_bytes)
+        Parser::with_limits(Limits::default())
     }
 
-    /// A parser refusing events whose data exceeds `max_event_bytes` and
-    /// non-data lines longer than `max_line_bytes`.
+    /// A parser refusing events whose data exceeds
+    /// [`Limits::max_event_bytes`] and non-data lines longer than
+    /// [`Limits::max_line_bytes`] (the other limits are the protocol
+    /// layer's).
     ///
-    /// Event data is at most 2 GiB − 1 whatever `max_event_bytes` says, and
-    /// the line limit is at least 16 bytes (a field name's length: a `data`
-    /// line's name must never hit it).
-    pub fn with_limits(max_event_bytes: usize, max_line_bytes: usize) -> Parser {
+    /// Event data is at most 2 GiB − 1 whatever the limit says, and the line
+    /// limit is at least 16 bytes (a field name's length: a `data` line's
+    /// name must never hit it).
+    pub fn with_limits(limits: Limits) -> Parser {
         Parser {
-            max_event_bytes: max_event_bytes.min(MAX_EVENT),
-            max_line_bytes: max_line_bytes.max(16),
+            max_event_bytes: limits.event_bytes().min(MAX_EVENT),
+            max_line_bytes: limits.line_bytes(),
             offset: 0,
             bom: 0,
             bom_done: false,
@@ -258,6 +270,7 @@ impl Parser {
             retry: None,
             dispatched: false,
             event_index: 0,
+            failed: None,
         }
     }
 
@@ -292,9 +305,13 @@ impl Parser {
     /// # Errors
     ///
     /// [`Limit::EventBytes`] or [`Limit::LineBytes`], with the offset of the
-    /// first byte past the limit. The parser should not be used after an
-    /// error.
+    /// first byte past the limit. The parser is fused: every later call
+    /// returns the same error and consumes nothing, so no event is
+    /// dispatched from a stream it refused.
     pub fn next<'s, 'b: 's>(&'s mut self, input: &mut &'b [u8]) -> Result<Option<Item<'s>>, Error> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
         if self.dispatched {
             self.clear_block();
         }
@@ -304,7 +321,10 @@ impl Parser {
         *input = &buf[pos..];
         self.offset += pos as u64;
         match step {
-            Err(e) => Err(e),
+            Err(e) => {
+                self.failed = Some(e.clone());
+                Err(e)
+            }
             Ok(None) => Ok(None),
             Ok(Some(Step::Retry(ms))) => Ok(Some(Item::Retry(ms))),
             Ok(Some(Step::Continue)) => Ok(None),
@@ -740,9 +760,13 @@ impl Parser {
             self.type_text.clear();
             push_lossy(&mut self.type_text, &self.event_type);
         }
+        let mut borrowed = false;
         let data: &'s str = match self.borrowed {
             Some((s, e)) => match utf8(&buf[s..e]) {
-                Some(text) => text,
+                Some(text) => {
+                    borrowed = true;
+                    text
+                }
                 None => {
                     self.data_text.clear();
                     repair(&mut self.data_text, &buf[s..e], &mut self.repairs);
@@ -775,14 +799,9 @@ impl Parser {
             index,
             lines: &self.lines,
             repairs: &self.repairs,
+            borrowed,
         }
     }
-}
-
-/// `bytes` as UTF-8, when valid (ASCII checked first, the common case).
-#[inline]
-fn utf8(bytes: &[u8]) -> Option<&str> {
-    crate::simd::ascii_str(bytes).or_else(|| std::str::from_utf8(bytes).ok())
 }
 
 /// The first CR or LF: a plain loop for the short slices of byte-by-byte
@@ -802,22 +821,6 @@ fn append(buf: &mut Vec<u8>, bytes: &[u8]) {
         buf.extend(bytes.iter().copied());
     } else {
         buf.extend_from_slice(bytes);
-    }
-}
-
-/// As [`push_lossy`], recording where replacements were made: (position in
-/// `out`, position in `bytes`) at the start and after the end of each.
-fn repair(out: &mut String, bytes: &[u8], at: &mut Vec<(usize, usize)>) {
-    let mut orig = 0;
-    for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
-        orig += chunk.valid().len();
-        if !chunk.invalid().is_empty() {
-            at.push((out.len(), orig));
-            out.push('\u{FFFD}');
-            orig += chunk.invalid().len();
-            at.push((out.len(), orig));
-        }
     }
 }
 

@@ -4,10 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use streamfold::{ChatFold, Error, Event, Limits, Value, Verdict};
+use streamfold::{Error, Event, Limits, Value, Verdict};
 
 use super::gen::{Body, Seg, Stream, J};
-use crate::support::{fold_with, pieces, Outcome};
+use crate::support::{chat, fold_using, pieces, Outcome};
 
 fn non_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
@@ -26,10 +26,10 @@ fn array(v: &Value) -> Vec<Value> {
 /// * per choice, the content deltas concatenated are the final content
 ///   (`None` exactly when they are empty), and likewise the refusal, each
 ///   reasoning field and the log-probability lists; per tool call, the
-///   argument deltas concatenated are its final arguments, and each delta's
-///   `arguments` is the text so far;
-/// * every `.done` event carries the text so far, and when the stream ended
-///   well the last one of each kind is the final value;
+///   argument deltas concatenated are its final arguments;
+/// * every `.done` event carries the run of text since the previous one of
+///   its kind, and when the stream ended well the runs concatenated are the
+///   final value;
 /// * one `tool_calls.function.start` per tool call of the completion, whose
 ///   id and name are empty or the final ones; the last finish reason and
 ///   usage are the final ones;
@@ -46,10 +46,17 @@ pub fn fold_invariants(out: &Outcome) {
     let mut refusal_done: BTreeMap<u32, String> = BTreeMap::new();
     let mut reasoning_done: BTreeMap<(u32, String), String> = BTreeMap::new();
     let mut args_done: BTreeMap<(u32, u32), String> = BTreeMap::new();
+    let mut lp_content_done: BTreeMap<u32, usize> = BTreeMap::new();
+    let mut lp_refusal_done: BTreeMap<u32, usize> = BTreeMap::new();
     let mut starts: BTreeMap<(u32, u32), (String, String)> = BTreeMap::new();
     let mut arg_names: Vec<((u32, u32), String)> = Vec::new();
     let mut finish: BTreeMap<u32, String> = BTreeMap::new();
     let mut usage: Option<[Option<u64>; 3]> = None;
+    // The run a `.done` event must carry: the text after what the previous
+    // `.done` events of its kind carried.
+    fn run<'a>(so_far: &'a str, done: Option<&String>) -> &'a str {
+        &so_far[done.map_or(0, String::len).min(so_far.len())..]
+    }
     let mut choices: BTreeSet<u32> = BTreeSet::new();
     let mut ends = Vec::new();
 
@@ -64,38 +71,51 @@ pub fn fold_invariants(out: &Outcome) {
             choices.insert(c);
         }
         match ev {
-            Event::ContentDelta { choice, delta } => {
+            Event::ContentDelta { choice, delta, .. } => {
                 assert!(!delta.is_empty(), "empty deltas are not reported");
                 content.entry(*choice).or_default().push_str(delta);
             }
             Event::ContentDone {
                 choice,
                 content: text,
+                ..
             } => {
                 let so_far = content.get(choice).map_or("", String::as_str);
-                assert_eq!(text, so_far, "content.done of choice {choice}");
-                content_done.insert(*choice, text.to_string());
+                let done = content_done.entry(*choice).or_default();
+                assert_eq!(
+                    text,
+                    run(so_far, Some(done)),
+                    "content.done of choice {choice}"
+                );
+                done.push_str(text);
             }
-            Event::RefusalDelta { choice, delta } => {
+            Event::RefusalDelta { choice, delta, .. } => {
                 assert!(!delta.is_empty(), "empty deltas are not reported");
                 refusal.entry(*choice).or_default().push_str(delta);
             }
             Event::RefusalDone {
                 choice,
                 refusal: text,
+                ..
             } => {
                 let so_far = refusal.get(choice).map_or("", String::as_str);
-                assert_eq!(text, so_far, "refusal.done of choice {choice}");
-                refusal_done.insert(*choice, text.to_string());
+                let done = refusal_done.entry(*choice).or_default();
+                assert_eq!(
+                    text,
+                    run(so_far, Some(done)),
+                    "refusal.done of choice {choice}"
+                );
+                done.push_str(text);
             }
             Event::ReasoningDelta {
                 choice,
                 field,
                 delta,
+                ..
             } => {
                 assert!(!delta.is_empty(), "empty deltas are not reported");
                 reasoning
-                    .entry((*choice, field.to_string()))
+                    .entry((*choice, field.as_deref().unwrap_or("").to_string()))
                     .or_default()
                     .push_str(delta);
             }
@@ -103,17 +123,20 @@ pub fn fold_invariants(out: &Outcome) {
                 choice,
                 field,
                 reasoning: text,
+                ..
             } => {
-                let key = (*choice, field.to_string());
+                let key = (*choice, field.as_deref().unwrap_or("").to_string());
                 let so_far = reasoning.get(&key).map_or("", String::as_str);
-                assert_eq!(text, so_far, "reasoning.done of {key:?}");
-                reasoning_done.insert(key, text.to_string());
+                let done = reasoning_done.entry(key.clone()).or_default();
+                assert_eq!(text, run(so_far, Some(done)), "reasoning.done of {key:?}");
+                done.push_str(text);
             }
             Event::ToolCallStart {
                 choice,
                 index,
                 id,
                 name,
+                ..
             } => {
                 let fresh = starts
                     .insert((*choice, *index), (id.to_string(), name.to_string()))
@@ -125,14 +148,13 @@ pub fn fold_invariants(out: &Outcome) {
                 index,
                 name,
                 arguments_delta,
-                arguments,
+                ..
             } => {
                 let key = (*choice, *index);
                 assert!(starts.contains_key(&key), "arguments before the start");
                 assert!(!arguments_delta.is_empty(), "empty deltas are not reported");
                 let so_far = args.entry(key).or_default();
                 so_far.push_str(arguments_delta);
-                assert_eq!(arguments, so_far, "`arguments` of a delta of {key:?}");
                 arg_names.push((key, name.to_string()));
             }
             Event::ToolCallArgumentsDone {
@@ -140,17 +162,24 @@ pub fn fold_invariants(out: &Outcome) {
                 index,
                 name,
                 arguments,
+                ..
             } => {
                 let key = (*choice, *index);
                 assert!(starts.contains_key(&key), "arguments.done before the start");
                 let so_far = args.get(&key).map_or("", String::as_str);
-                assert_eq!(arguments, so_far, "arguments.done of {key:?}");
-                args_done.insert(key, arguments.to_string());
+                let done = args_done.entry(key).or_default();
+                assert_eq!(
+                    arguments,
+                    run(so_far, Some(done)),
+                    "arguments.done of {key:?}"
+                );
+                done.push_str(arguments);
                 arg_names.push((key, name.to_string()));
             }
             Event::LogprobsContentDelta {
                 choice,
                 content: list,
+                ..
             } => lp_content
                 .entry(*choice)
                 .or_default()
@@ -158,13 +187,21 @@ pub fn fold_invariants(out: &Outcome) {
             Event::LogprobsContentDone {
                 choice,
                 content: list,
+                ..
             } => {
                 let so_far = lp_content.get(choice).cloned().unwrap_or_default();
-                assert_eq!(array(&list.to_value()), so_far, "logprobs.content.done");
+                let done = lp_content_done.entry(*choice).or_default();
+                assert_eq!(
+                    array(&list.to_value()),
+                    so_far[*done..],
+                    "logprobs.content.done"
+                );
+                *done = so_far.len();
             }
             Event::LogprobsRefusalDelta {
                 choice,
                 refusal: list,
+                ..
             } => lp_refusal
                 .entry(*choice)
                 .or_default()
@@ -172,24 +209,33 @@ pub fn fold_invariants(out: &Outcome) {
             Event::LogprobsRefusalDone {
                 choice,
                 refusal: list,
+                ..
             } => {
                 let so_far = lp_refusal.get(choice).cloned().unwrap_or_default();
-                assert_eq!(array(&list.to_value()), so_far, "logprobs.refusal.done");
+                let done = lp_refusal_done.entry(*choice).or_default();
+                assert_eq!(
+                    array(&list.to_value()),
+                    so_far[*done..],
+                    "logprobs.refusal.done"
+                );
+                *done = so_far.len();
             }
             Event::FinishReason {
                 choice,
                 finish_reason,
+                ..
             } => {
                 assert!(!finish_reason.is_empty(), "an empty finish reason is none");
                 finish.insert(*choice, finish_reason.to_string());
             }
-            Event::Usage {
-                prompt_tokens,
-                completion_tokens,
-                total_tokens,
-                ..
-            } => usage = Some([*prompt_tokens, *completion_tokens, *total_tokens]),
-            Event::End { verdict } => ends.push(*verdict),
+            Event::Usage { tokens, .. } => {
+                usage = Some([
+                    tokens.input_tokens,
+                    tokens.output_tokens,
+                    tokens.total_tokens,
+                ])
+            }
+            Event::End { verdict, .. } => ends.push(*verdict),
             _ => {}
         }
     }
@@ -248,8 +294,20 @@ pub fn fold_invariants(out: &Outcome) {
             lp_refusal.get(&i).cloned().unwrap_or_default(),
             "logprobs.refusal of choice {i}"
         );
-        for t in &m.tool_calls {
-            let key = (i, t.index);
+        // The completion lists tool calls in index order; the events name
+        // their indices.
+        let indices: Vec<u32> = starts
+            .keys()
+            .filter(|(c, _)| *c == i)
+            .map(|&(_, t)| t)
+            .collect();
+        assert_eq!(
+            indices.len(),
+            m.tool_calls.len(),
+            "tool calls of choice {i}"
+        );
+        for (t, &index) in m.tool_calls.iter().zip(&indices) {
+            let key = (i, index);
             assert!(tool_keys.insert(key), "two tool calls with index {key:?}");
             let text = args.get(&key).map_or("", String::as_str);
             assert_eq!(t.function.arguments, text, "arguments of tool call {key:?}");
@@ -270,11 +328,6 @@ pub fn fold_invariants(out: &Outcome) {
                 "start name {name:?} vs {final_name:?}"
             );
         }
-        let indices: Vec<u32> = m.tool_calls.iter().map(|t| t.index).collect();
-        assert!(
-            indices.windows(2).all(|w| w[0] < w[1]),
-            "tool calls are listed by index: {indices:?}"
-        );
     }
     for ((choice, field), text) in &reasoning {
         let ch = c.choice(*choice).expect("checked above");
@@ -290,9 +343,13 @@ pub fn fold_invariants(out: &Outcome) {
     let start_keys: BTreeSet<(u32, u32)> = starts.keys().copied().collect();
     assert_eq!(start_keys, tool_keys, "one start event per tool call");
     for (key, name) in arg_names {
+        let position = starts
+            .keys()
+            .filter(|(c, _)| *c == key.0)
+            .position(|k| *k == key);
         let t = c
             .choice(key.0)
-            .and_then(|ch| ch.message.tool_calls.iter().find(|t| t.index == key.1));
+            .and_then(|ch| ch.message.tool_calls.get(position?));
         let final_name = t.and_then(|t| t.function.name.as_deref()).unwrap_or("");
         assert!(
             name.is_empty() || name == final_name,
@@ -357,6 +414,8 @@ fn classify(kind: &str) -> Option<Class> {
 struct ChoiceFx {
     index: u32,
     content: Option<String>,
+    /// Text of `content` parts (after `content`'s string).
+    parts: String,
     refusal: Option<String>,
     finish: Option<String>,
     reasoning: Vec<(String, String)>,
@@ -481,6 +540,48 @@ fn tool_call(j: &J) -> W<()> {
     Ok(())
 }
 
+/// `content` as a list of typed parts: `text` parts are content,
+/// `thinking` parts (a string, or a list of objects with `text`) reasoning,
+/// kept as `reasoning_content`.
+fn content_parts(parts: &[J], fx: &mut ChoiceFx) -> W<()> {
+    for part in parts {
+        let J::Obj(m) = part else {
+            return Err(Class::Shape);
+        };
+        for (k, v) in m {
+            match k.name.as_str() {
+                "type" => drop(opt_text(v)?),
+                "text" => {
+                    if let Some(t) = opt_text(v)? {
+                        fx.parts.push_str(&t);
+                    }
+                }
+                "thinking" => match v {
+                    J::Arr(items) => {
+                        for item in items {
+                            let J::Obj(m) = item else { continue };
+                            for (k, v) in m {
+                                if k.name == "text" {
+                                    if let Some(t) = opt_text(v)? {
+                                        fx.reasoning.push(("reasoning_content".to_string(), t));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    v => {
+                        if let Some(t) = opt_text(v)? {
+                            fx.reasoning.push(("reasoning_content".to_string(), t));
+                        }
+                    }
+                },
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 fn choice(j: &J, tools: &mut bool) -> W<ChoiceFx> {
     let J::Obj(m) = j else {
         return Err(Class::Shape);
@@ -496,7 +597,10 @@ fn choice(j: &J, tools: &mut bool) -> W<ChoiceFx> {
             "delta" => {
                 for (k, v) in opt_object(v)? {
                     match k.name.as_str() {
-                        "content" => fx.content = opt_text(v)?,
+                        "content" => match v {
+                            J::Arr(parts) => content_parts(parts, &mut fx)?,
+                            v => fx.content = opt_text(v)?,
+                        },
                         "refusal" => fx.refusal = opt_text(v)?,
                         "role" => drop(opt_text(v)?),
                         "tool_calls" => {
@@ -550,15 +654,17 @@ fn chunk(j: &J) -> Step {
         let mut object_error = false;
         for (k, v) in m {
             match k.name.as_str() {
+                // A numeric id is kept (with a warning).
+                "id" if matches!(v, J::Num(_)) => {}
                 "id" | "model" | "service_tier" | "system_fingerprint" => drop(opt_text(v)?),
                 "object" => {
                     if let Some(t) = opt_text(v)? {
                         object_error = t == "error";
                     }
                 }
+                // Any number is kept (a non-integer with a warning).
                 "created" => match v {
-                    J::Null => {}
-                    J::Num(t) if is_integer(t) && t.parse::<i64>().is_ok() => {}
+                    J::Null | J::Num(_) => {}
                     _ => return Err(Class::Shape),
                 },
                 "usage" => drop(opt_object(v)?),
@@ -634,6 +740,7 @@ fn apply(state: &mut BTreeMap<u32, Choice>, fx: &[ChoiceFx]) {
         if let Some(t) = &f.content {
             ch.content.push_str(t);
         }
+        ch.content.push_str(&f.parts);
         if let Some(t) = &f.refusal {
             ch.refusal.push_str(t);
         }
@@ -778,7 +885,7 @@ pub fn model(stream: &Stream, out: &Outcome) {
                 .events
                 .iter()
                 .filter_map(|e| match e {
-                    Event::End { verdict } => Some(*verdict),
+                    Event::End { verdict, .. } => Some(*verdict),
                     _ => None,
                 })
                 .collect();
@@ -793,9 +900,9 @@ pub fn model(stream: &Stream, out: &Outcome) {
 }
 
 /// The sync facade driven by hand, fed in `cuts` (chunk lengths): after
-/// each push, [`ChatFold::completion`] holds exactly the content and refusal
-/// text of the events so far, [`ChatFold::error`] the error the push yielded,
-/// and [`ChatFold::offset`] the bytes pushed (until parsing stops); every warning and error lies
+/// each push, [`Fold::completion`] holds exactly the content and refusal
+/// text of the events so far, [`Fold::error`] the error the push yielded,
+/// and [`Fold::offset`] the bytes pushed (until parsing stops); every warning and error lies
 /// within the stream, a truncation at its very end; and when the SSE layer
 /// cannot have failed, the last event ID and retry time are the naive spec
 /// parser's.
@@ -804,7 +911,7 @@ pub fn adapter(input: &[u8], cuts: &[usize], limits: Limits) {
         (format!("{:?}", e.kind()), e.offset(), e.event_index())
     }
     let len = input.len() as u64;
-    let mut fold = ChatFold::with_limits(limits);
+    let mut fold = chat(limits);
     let mut content: BTreeMap<u32, String> = BTreeMap::new();
     let mut refusal: BTreeMap<u32, String> = BTreeMap::new();
     let mut yielded = None;
@@ -827,10 +934,10 @@ pub fn adapter(input: &[u8], cuts: &[usize], limits: Limits) {
         };
         for item in items {
             match item {
-                Ok(Event::ContentDelta { choice, delta }) => {
+                Ok(Event::ContentDelta { choice, delta, .. }) => {
                     content.entry(choice).or_default().push_str(&delta)
                 }
-                Ok(Event::RefusalDelta { choice, delta }) => {
+                Ok(Event::RefusalDelta { choice, delta, .. }) => {
                     refusal.entry(choice).or_default().push_str(&delta)
                 }
                 Ok(Event::Warning {
@@ -858,8 +965,13 @@ pub fn adapter(input: &[u8], cuts: &[usize], limits: Limits) {
         if !stopped && fold.verdict() != Some(Verdict::Complete) {
             assert_eq!(fold.offset(), pushed, "offset() counts the bytes pushed");
         }
-        let snapshot = fold.completion();
+        let snapshot = fold.snapshot().into_chat().unwrap_or_default();
         for ch in &snapshot.choices {
+            assert_eq!(
+                fold.text(ch.index).filter(|t| !t.is_empty()).as_deref(),
+                ch.message.content.as_deref(),
+                "text() agrees with snapshot()"
+            );
             let i = ch.index;
             let text = content.get(&i).map_or("", String::as_str);
             assert_eq!(
@@ -894,12 +1006,16 @@ pub fn adapter(input: &[u8], cuts: &[usize], limits: Limits) {
         }
         None => assert!(fold.verdict().is_some_and(|v| !v.is_truncated())),
     }
-    let sse_cannot_fail = input.len() <= limits.max_event_bytes.min(limits.max_line_bytes);
+    let sse_cannot_fail = input.len() <= limits.event_bytes().min(limits.line_bytes());
     let parsed_to_the_end = match fold.error() {
         None => true,
         Some(e) => e.is_truncation(),
     };
-    if sse_cannot_fail && parsed_to_the_end {
+    // A body whose first byte (after a BOM) opens a JSON value is framed as
+    // NDJSON (an error body, Ollama), not SSE.
+    let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let framed_as_sse = !matches!(body.first(), Some(b'{' | b'['));
+    if sse_cannot_fail && parsed_to_the_end && framed_as_sse {
         let naive = super::naive_sse::parse(input);
         assert_eq!(fold.last_event_id(), naive.last_event_id, "last_event_id()");
         assert_eq!(fold.retry_ms(), naive.retry_ms, "retry_ms()");
@@ -920,13 +1036,13 @@ pub fn lengths(len: usize, offsets: &[usize]) -> Vec<usize> {
 pub fn structured(stream: &Stream, offsets: &[usize]) {
     let bytes = stream.to_sse();
     let limits = Limits::default();
-    let whole = fold_with(&bytes, &[bytes.len()], limits);
-    let bytewise = fold_with(&bytes, &vec![1; bytes.len()], limits);
+    let whole = fold_using(&bytes, &[bytes.len()], chat(limits));
+    let bytewise = fold_using(&bytes, &vec![1; bytes.len()], chat(limits));
     assert!(
         bytewise == whole,
         "byte by byte differs from whole:\n{bytewise:#?}\nvs\n{whole:#?}"
     );
-    let cut = fold_with(&bytes, &lengths(bytes.len(), offsets), limits);
+    let cut = fold_using(&bytes, &lengths(bytes.len(), offsets), chat(limits));
     assert!(
         cut == whole,
         "cut at {offsets:?} differs from whole:\n{cut:#?}\nvs\n{whole:#?}"

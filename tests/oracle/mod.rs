@@ -13,7 +13,7 @@ pub mod targets;
 use streamfold::sse::{Item, Parser};
 use streamfold::{Error, Limits};
 
-use crate::support::fold_with;
+use crate::support::{chat, fold_using};
 
 /// One result of the SSE parser, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,11 @@ pub fn sse_record<'a>(
     max_event_bytes: usize,
     max_line_bytes: usize,
 ) -> Vec<SseRecord> {
-    let mut parser = Parser::with_limits(max_event_bytes, max_line_bytes);
+    let mut parser = Parser::with_limits(
+        streamfold::Limits::default()
+            .max_event_bytes(max_event_bytes)
+            .max_line_bytes(max_line_bytes),
+    );
     let mut out = Vec::new();
     for piece in pieces {
         let mut rest = piece;
@@ -167,7 +171,7 @@ pub fn json_differential(payload: &[u8]) {
         .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
         .collect();
     let body = [&b"data: "[..], &payload, b"\n\n"].concat();
-    let out = fold_with(&body, &[body.len()], Limits::default());
+    let out = fold_using(&body, &[body.len()], chat(Limits::default()));
     let kind = out.error.as_ref().map_or("", |e| e.0.as_str());
     let text = String::from_utf8_lossy(&payload);
     if text == "[DONE]" {

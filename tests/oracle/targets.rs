@@ -12,7 +12,7 @@ use streamfold::Limits;
 
 use super::check::{adapter, fold_invariants, lengths};
 use super::{assert_matches_naive, cut_at, sse_record};
-use crate::support::fold_with;
+use crate::support::{chat, fold_using};
 
 /// Length of the control header of `sse_split` and `fold_split` inputs.
 pub const HEADER: usize = 16;
@@ -76,18 +76,17 @@ fn fold_limits(h: &Header) -> Limits {
         return Limits::default();
     }
     let l = h.limits;
-    Limits {
-        max_event_bytes: u16::from_le_bytes([l[0], l[1]]) as usize,
-        max_line_bytes: l[2] as usize,
-        max_choices: (l[3] % 8) as usize,
-        max_tool_calls: (l[4] % 8) as usize,
-        max_depth: (l[5] % 32) as usize,
-        max_index: match l[6] {
+    Limits::default()
+        .max_event_bytes(u16::from_le_bytes([l[0], l[1]]) as usize)
+        .max_line_bytes(l[2] as usize)
+        .max_choices((l[3] % 8) as usize)
+        .max_tool_calls((l[4] % 8) as usize)
+        .max_depth((l[5] % 32) as usize)
+        .max_index(match l[6] {
             255 => u32::MAX,
             254 => u32::MAX - 1,
             n => n as u32,
-        },
-    }
+        })
 }
 
 /// The pipeline: the same outcome (every event, the error with its kind,
@@ -99,15 +98,15 @@ pub fn fold_split(data: &[u8]) {
         return;
     };
     let limits = fold_limits(&h);
-    let whole = fold_with(input, &[input.len()], limits);
-    let cut = fold_with(input, &lengths(input.len(), &h.offsets), limits);
+    let whole = fold_using(input, &[input.len()], chat(limits));
+    let cut = fold_using(input, &lengths(input.len(), &h.offsets), chat(limits));
     assert!(
         cut == whole,
         "cut at {:?}:\n{cut:#?}\nvs whole:\n{whole:#?}",
         h.offsets
     );
     if h.bytewise {
-        let bytewise = fold_with(input, &vec![1; input.len()], limits);
+        let bytewise = fold_using(input, &vec![1; input.len()], chat(limits));
         assert!(
             bytewise == whole,
             "one byte at a time:\n{bytewise:#?}\nvs whole:\n{whole:#?}"

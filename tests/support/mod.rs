@@ -1,9 +1,12 @@
 //! Test helpers: where the data is, and feeding input in every chunking.
 #![allow(dead_code)]
 
+pub mod json;
+
 use std::path::{Path, PathBuf};
 
-use streamfold::{ChatFold, Completion, Error, Event, Limits};
+use streamfold::openai_chat::Completion;
+use streamfold::{Error, Event, Final, Fold, Limits};
 
 /// The folder named by `STREAMFOLD_SHARED` (the shared corpus and vectors),
 /// when the extra pass is on. Fails loudly when it is named but missing.
@@ -123,14 +126,15 @@ pub struct Outcome {
     pub events: Vec<Event<'static>>,
     /// The stream error, as (kind, offset, event index), if any.
     pub error: Option<(String, u64, u64)>,
+    /// The final object (chat streams: also in `completion`).
+    pub done: Final,
+    /// The chat completion (empty for other formats).
     pub completion: Completion,
 }
 
 impl PartialEq for Outcome {
     fn eq(&self, other: &Self) -> bool {
-        self.events == other.events
-            && self.error == other.error
-            && self.completion == other.completion
+        self.events == other.events && self.error == other.error && self.done == other.done
     }
 }
 
@@ -140,7 +144,11 @@ fn error_key(e: &Error) -> (String, u64, u64) {
 
 /// Folds `bytes` fed in the given chunk lengths.
 pub fn fold_with(bytes: &[u8], cuts: &[usize], limits: Limits) -> Outcome {
-    let mut fold = ChatFold::with_limits(limits);
+    fold_using(bytes, cuts, Fold::new().with_limits(limits))
+}
+
+/// Folds `bytes` fed in the given chunk lengths with a configured fold.
+pub fn fold_using(bytes: &[u8], cuts: &[usize], mut fold: Fold) -> Outcome {
     let mut events = Vec::new();
     let mut error = None;
     for piece in pieces(bytes, cuts) {
@@ -157,7 +165,7 @@ pub fn fold_with(bytes: &[u8], cuts: &[usize], limits: Limits) -> Outcome {
             Err(e) => error = Some(error_key(&e)),
         }
     }
-    let completion = match fold.finish() {
+    let done = match fold.finish() {
         Ok(c) => c,
         Err(e) => {
             assert_eq!(
@@ -172,8 +180,17 @@ pub fn fold_with(bytes: &[u8], cuts: &[usize], limits: Limits) -> Outcome {
     Outcome {
         events,
         error,
-        completion,
+        completion: done.as_chat().cloned().unwrap_or_default(),
+        done,
     }
+}
+
+/// A fold forced to OpenAI chat, with `limits` (for the generated chat
+/// streams, whose first chunk need not name the format).
+pub fn chat(limits: Limits) -> Fold {
+    Fold::new()
+        .with_format(streamfold::Format::OpenAiChat)
+        .with_limits(limits)
 }
 
 /// Folds `bytes` whole.
@@ -235,4 +252,62 @@ pub fn base64_decode(s: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+/// An event as JSON (what `streamfold events` prints), for comparing with
+/// `json!` literals.
+pub fn event_json(e: &Event<'_>) -> serde_json::Value {
+    serde_json::to_value(e).unwrap()
+}
+
+impl Outcome {
+    /// The events as JSON.
+    pub fn events_json(&self) -> Vec<serde_json::Value> {
+        self.events.iter().map(event_json).collect()
+    }
+
+    /// True when an event serialises to `want`.
+    pub fn has_event(&self, want: serde_json::Value) -> bool {
+        self.events_json().contains(&want)
+    }
+}
+
+/// Folds `bytes` through the async adapter, fed as `Bytes` items of the
+/// given lengths, with a configured fold: the same [`Outcome`] as
+/// [`fold_using`] must come out.
+pub fn fold_async_using(bytes: &[u8], cuts: &[usize], fold: Fold) -> Outcome {
+    use futures::StreamExt;
+    use streamfold::FoldStreamExt;
+    let items: Vec<Result<bytes::Bytes, std::io::Error>> = pieces(bytes, cuts)
+        .into_iter()
+        .map(|p| Ok(bytes::Bytes::copy_from_slice(p)))
+        .collect();
+    futures::executor::block_on(async move {
+        let mut stream = futures::stream::iter(items).fold_stream_with(fold);
+        let mut events = Vec::new();
+        let mut error = None;
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(ev) => events.push(ev),
+                Err(e) => error = Some(error_key(&e)),
+            }
+        }
+        let done = match stream.finish() {
+            Ok(c) => c,
+            Err(e) => {
+                assert_eq!(
+                    Some(error_key(&e)),
+                    error,
+                    "finish() reports the stream's error"
+                );
+                e.into_partial().expect("every error keeps the partial")
+            }
+        };
+        Outcome {
+            events,
+            error,
+            completion: done.as_chat().cloned().unwrap_or_default(),
+            done,
+        }
+    })
 }
