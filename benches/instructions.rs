@@ -20,7 +20,7 @@ use std::hint::black_box;
 
 use bytes::Bytes;
 use futures::StreamExt;
-use streamfold::{ChatFold, FoldStream, FoldStreamExt};
+use streamfold::{Fold, FoldStream, FoldStreamExt};
 
 #[path = "workload/reads.rs"]
 mod reads;
@@ -31,7 +31,7 @@ use reads::ReadSize;
 
 /// Pushes every read into `fold` and looks at every event.
 #[inline(never)]
-fn push_every_read(fold: &mut ChatFold, reads: &[Bytes]) {
+fn push_every_read(fold: &mut Fold, reads: &[Bytes]) {
     for read in reads {
         for event in fold.push(read) {
             black_box(event.unwrap());
@@ -44,7 +44,7 @@ type Body = futures::stream::Iter<std::vec::IntoIter<Result<Bytes, Infallible>>>
 /// Polls the async adapter over `reads` to its end, looking at every event.
 #[inline(never)]
 fn poll_every_event(reads: Vec<Result<Bytes, Infallible>>) -> FoldStream<Body> {
-    let mut events = futures::stream::iter(reads).fold_chat();
+    let mut events = futures::stream::iter(reads).fold_stream();
     futures::executor::block_on(async {
         while let Some(event) = events.next().await {
             black_box(event.unwrap());
@@ -92,15 +92,17 @@ fn main() {
         .collect();
     let completion = match mode.as_str() {
         "sync" => {
-            let mut fold = ChatFold::new();
+            let mut fold = Fold::new();
             push_every_read(&mut fold, &reads);
-            assert_eq!(fold.sse_events(), stream.events as u64, "SSE events");
+            assert_eq!(fold.events_dispatched(), stream.events as u64, "SSE events");
             fold.finish()
         }
         "async" => poll_every_event(reads.into_iter().map(Ok).collect()).finish(),
         _ => usage(),
     }
-    .expect("the stream folds");
+    .expect("the stream folds")
+    .into_chat()
+    .expect("a chat completion");
     // The run did the work: its result is the generator's.
     let message = &completion.choices[0].message;
     assert_eq!(

@@ -120,9 +120,9 @@ fn streamfold_fold(chunks: std::slice::Chunks<'_, u8>) -> Result<Folded, String>
             black_box(event.map_err(|e| e.to_string())?);
         }
     }
-    let events = fold.sse_events() as usize;
-    let completion = fold.finish().map_err(|e| e.to_string())?;
-    Ok(workload::folded_of(completion, events))
+    let events = fold.events_dispatched() as usize;
+    let done = fold.finish().map_err(|e| e.to_string())?;
+    workload::folded_of(done, events)
 }
 
 /// streamfold, then the competitors.

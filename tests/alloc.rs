@@ -172,7 +172,7 @@ fn async_one_event_per_item(s: &synthetic::Synthetic) -> (u64, u64, u64) {
         }
         Ok::<_, std::convert::Infallible>(item)
     }));
-    let mut events = body.fold_chat();
+    let mut events = body.fold_stream();
     futures::executor::block_on(async {
         while let Some(event) = events.next().await {
             event.unwrap();
@@ -180,7 +180,7 @@ fn async_one_event_per_item(s: &synthetic::Synthetic) -> (u64, u64, u64) {
     });
     let (before, bytes_before) = after_warm_up.get().expect("warmed up");
     let made = (allocs() - before, allocated() - bytes_before);
-    let completion = events.finish().unwrap();
+    let completion = events.finish().unwrap().into_chat().unwrap();
     let message = &completion.choices[0].message;
     assert_eq!(message.content.as_deref().unwrap_or(""), s.content);
     assert_eq!(message.tool_calls.len(), s.tool_arguments.len());
@@ -197,12 +197,12 @@ fn the_async_path_over_bytes_allocates_at_most_one_per_text_event() {
         n as f64 / events as f64,
         bytes as f64 / events as f64
     );
-    // Today: the owned text of each content delta, plus buffer growth.
+    // Today: a copy of each content delta's text, plus buffer growth.
     assert!(n <= events + 16, "{n} allocations over {events} events");
 }
 
 #[test]
-fn the_async_path_over_bytes_allocates_at_most_three_per_tool_event() {
+fn the_async_path_over_bytes_allocates_at_most_two_per_tool_event() {
     let s = synthetic::tool_stream(8_000);
     let (n, bytes, events) = async_one_event_per_item(&s);
     eprintln!(
@@ -211,11 +211,10 @@ fn the_async_path_over_bytes_allocates_at_most_three_per_tool_event() {
         n as f64 / events as f64,
         bytes as f64 / events as f64
     );
-    // Today: an argument fragment's event owns its name, its fragment and
-    // the arguments so far (a copy that grows with the call: the bytes per
-    // event printed above), plus the buffers of the four calls growing.
+    // Today: an argument fragment's event owns copies of its function name
+    // and of its fragment, plus the buffers of the four calls growing.
     assert!(
-        n <= 3 * events + 128,
+        n <= 2 * events + 128,
         "{n} allocations over {events} events"
     );
 }

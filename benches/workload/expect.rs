@@ -40,18 +40,13 @@ impl Expect {
     /// Panics unless `folded` matches (see `check_parts`), its event count
     /// included.
     pub fn check(&self, folded: &Folded) {
-        self.check_folded(folded);
-        assert_eq!(folded.events, self.events, "SSE events");
-    }
-
-    /// As [`Expect::check`], without the event count.
-    pub fn check_folded(&self, folded: &Folded) {
         self.check_parts(
             &folded.content,
             folded.tool_arguments.iter().map(String::as_str),
             folded.finish_reason.as_deref(),
             folded.total_tokens,
         );
+        assert_eq!(folded.events, self.events, "SSE events");
     }
 
     /// Panics unless the text, tool arguments, finish reason and usage total

@@ -79,9 +79,12 @@ pub fn env_usize(name: &str, default: usize) -> usize {
     }
 }
 
-/// What streamfold's completion holds, in the peers' terms, with `events`
-/// SSE events.
-pub fn folded_of(completion: streamfold::Completion, events: usize) -> Folded {
+/// What streamfold's final object holds, in the peers' terms, with
+/// `events` SSE events; an error unless it is a chat completion.
+pub fn folded_of(done: streamfold::Final, events: usize) -> Result<Folded, String> {
+    let completion = done
+        .into_chat()
+        .ok_or("the final object is not a chat completion")?;
     let choice = completion.choices.into_iter().find(|c| c.index == 0);
     let (content, tool_arguments, finish_reason) = match choice {
         Some(c) => (
@@ -95,11 +98,11 @@ pub fn folded_of(completion: streamfold::Completion, events: usize) -> Folded {
         ),
         None => Default::default(),
     };
-    Folded {
+    Ok(Folded {
         content,
         tool_arguments,
         finish_reason,
         total_tokens: completion.usage.and_then(|u| u.total_tokens),
         events,
-    }
+    })
 }
