@@ -66,6 +66,32 @@ impl Format {
         }
     }
 
+    /// The format a stream's first payload (an SSE event's data, or an
+    /// NDJSON line) is of, by the detection table [`Fold::new`] uses
+    /// (DESIGN.md's "detected by" column); `None` for an error payload, a
+    /// keep-alive or a stranger.
+    ///
+    /// [`Fold::new`]: crate::Fold::new
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use streamfold::Format;
+    ///
+    /// let first = r#"{"type":"message_start","message":{"id":"msg_1","content":[]}}"#;
+    /// assert_eq!(Format::detect(first), Some(Format::AnthropicMessages));
+    /// assert_eq!(Format::detect(r#"{"candidates":[]}"#), Some(Format::Gemini));
+    /// assert_eq!(Format::detect(r#"{"error":{"message":"no"}}"#), None);
+    /// ```
+    pub fn detect(first_payload: &str) -> Option<Format> {
+        use crate::protocol::detect::{detect, facts, Detected};
+        let limits = crate::Limits::default();
+        match detect(&facts("message", first_payload, limits.depth())) {
+            Detected::Format(f) => Some(f),
+            _ => None,
+        }
+    }
+
     /// True for the formats framed as NDJSON (one JSON object a line)
     /// rather than server-sent events.
     pub fn is_ndjson(self) -> bool {

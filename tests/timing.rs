@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use streamfold::timing::Stopwatch;
 use streamfold::{Clock, Fold, Timing};
 
 /// A clock moved by hand, in milliseconds.
@@ -75,6 +76,7 @@ fn every_figure_of_a_plain_text_stream() {
     // Measured from the start (when the clock was attached, at 1,000 ms).
     assert_eq!(t.ttfb, Some(ms(100)));
     assert_eq!(t.ttft, Some(ms(250)), "the role-only chunk is not a token");
+    assert_eq!(t.ttft_content, Some(ms(250)));
     assert_eq!(t.ttft_reasoning, None);
     assert_eq!(t.ttft_tool, None);
     assert_eq!(t.itl, [ms(50), ms(120), ms(0)]);
@@ -87,6 +89,14 @@ fn every_figure_of_a_plain_text_stream() {
     assert_eq!(t.content_deltas, 4);
     assert_eq!(t.output_tokens, Some(4));
     assert_eq!(t.tokens_per_s(), Some(4.0 / 0.51));
+    // (510 − 250) / (4 − 1)
+    assert_eq!(t.tpot(), Some(Duration::from_nanos(86_666_666)));
+    // Usage only at the end: the tokens of each chunk are unknown.
+    assert!(t.chunks.iter().all(|c| c.tokens.is_none()));
+    assert_eq!(
+        t.chunks.iter().map(|c| c.gap).collect::<Vec<_>>(),
+        [ms(50), ms(120), ms(0)]
+    );
 }
 
 #[test]
@@ -117,15 +127,22 @@ fn reasoning_and_tool_tokens_have_their_own_first_times() {
         ],
     );
     assert_eq!(t.ttfb, Some(ms(40)));
-    assert_eq!(t.ttft, None, "no content token");
+    assert_eq!(t.ttft, Some(ms(90)), "a reasoning token is a first token");
+    assert_eq!(t.ttft_content, None, "no content token");
     assert_eq!(t.ttft_reasoning, Some(ms(90)));
-    assert_eq!(t.ttft_tool, Some(ms(700)));
+    assert_eq!(
+        t.ttft_tool,
+        Some(ms(760)),
+        "the call's start with empty arguments is not an argument token"
+    );
+    assert_eq!(t.reasoning_deltas, 1);
     assert!(t.itl.is_empty());
     assert_eq!(t.itl_percentile(50.0), None);
     // No [DONE]: the stream ends at the end of input (760 ms, the last push).
     assert_eq!(t.e2e, Some(ms(760)));
     assert_eq!(t.output_tokens, None);
     assert_eq!(t.tokens_per_s(), None);
+    assert_eq!(t.tpot(), None, "no usage: no TPOT");
 }
 
 #[test]
@@ -148,6 +165,15 @@ fn cumulative_usage_on_every_chunk_splits_a_gap_among_its_tokens() {
     );
     assert_eq!(t.ttft, Some(ms(10)));
     assert_eq!(t.itl, [ms(20), ms(20), ms(20), ms(30)]);
+    assert_eq!(
+        t.chunks
+            .iter()
+            .map(|c| (c.gap, c.tokens))
+            .collect::<Vec<_>>(),
+        [(ms(60), Some(3)), (ms(30), Some(1))]
+    );
+    // (100 − 10) / (5 − 1)
+    assert_eq!(t.tpot(), Some(Duration::from_micros(22_500)));
     assert_eq!(t.output_tokens, Some(5));
     assert_eq!(t.content_deltas, 3);
 }
@@ -174,4 +200,35 @@ fn without_a_clock_there_is_no_timing() {
     let mut fold = Fold::new();
     fold.push(content("x").as_bytes()).for_each(drop);
     assert_eq!(fold.timing(), None);
+}
+
+#[test]
+fn a_stopwatch_driven_by_hand_takes_the_times_it_is_given() {
+    let role = event(r#"{"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}"#);
+    let reads = [
+        (3, role),
+        (40, content("a") + &content("b")),
+        (65, content("c") + "data: [DONE]\n\n"),
+    ];
+    let mut fold = Fold::new();
+    let mut watch = Stopwatch::untimed();
+    for (at, bytes) in &reads {
+        let at = ms(*at);
+        let before = fold.events_dispatched();
+        watch.bytes(at, bytes.len());
+        for item in fold.push(bytes.as_bytes()) {
+            watch.observe(&item.unwrap(), at);
+        }
+        if fold.events_dispatched() > before {
+            watch.payload(at);
+        }
+    }
+    let t = watch.timing(fold.events_dispatched());
+    assert_eq!(watch.now(), Duration::ZERO);
+    assert_eq!(t.ttfb, Some(ms(3)));
+    assert_eq!(t.first_payload, Some(ms(3)), "the role-only chunk");
+    assert_eq!(t.ttft, Some(ms(40)));
+    assert_eq!(t.itl, [ms(0), ms(25)], "a and b arrived in one read");
+    assert_eq!(t.e2e, Some(ms(65)));
+    assert_eq!(t.events, 5);
 }

@@ -1,14 +1,22 @@
 //! The `streamfold` command. See `streamfold --help`.
 
 mod args;
+mod bench;
+mod folding;
+mod formats;
 mod input;
+mod net;
+mod record;
 mod recording;
+mod rng;
+mod serve;
 mod stats;
+mod wallclock;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use args::{Args, Command, Parsed};
+use args::{Command, Global, Input};
 use input::Source;
 use serde::Serialize;
 use streamfold::sse::{self, Item};
@@ -19,26 +27,48 @@ const USAGE_OR_IO: u8 = 1;
 const MALFORMED: u8 = 2;
 const TRUNCATED: u8 = 3;
 
+/// What a view command prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    Fold,
+    Events,
+    Text,
+    Sse,
+    Stats,
+}
+
 fn main() -> ExitCode {
-    match args::parse(std::env::args().skip(1)) {
-        Ok(Parsed::Help) => {
-            print!("{}", args::USAGE);
-            ExitCode::SUCCESS
-        }
-        Ok(Parsed::Version) => {
-            println!("streamfold {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
+    let cli = match args::parse(std::env::args().skip(1)) {
+        Ok(Ok(cli)) => cli,
+        Ok(Err(text)) => {
+            print!("{text}");
+            return ExitCode::SUCCESS;
         }
         Err(msg) => {
             eprintln!("streamfold: {msg}; see `streamfold --help`");
-            ExitCode::from(USAGE_OR_IO)
+            return ExitCode::from(USAGE_OR_IO);
         }
-        Ok(Parsed::Run(args)) => ExitCode::from(run(&args)),
-    }
+    };
+    let g = &cli.global;
+    let status = match &cli.command {
+        Command::Fold(i) => run(View::Fold, &i.input(), g),
+        Command::Events(i) => run(View::Events, &i.input(), g),
+        Command::Text(i) => run(View::Text, &i.input(), g),
+        Command::Sse(i) => run(View::Sse, &i.input(), g),
+        Command::Stats(i) => run(View::Stats, &i.input(), g),
+        Command::Serve(s) => serve::main(s, g),
+        Command::Bench(b) => bench::main(b, g),
+    };
+    ExitCode::from(status)
 }
 
-fn run(args: &Args) -> u8 {
-    let source = match Source::open(&args.input) {
+fn run(view: View, input: &Input, args: &Global) -> u8 {
+    if view == View::Stats {
+        if let Some(status) = bench::stats_of_recording(input) {
+            return status;
+        }
+    }
+    let source = match Source::open(input) {
         Ok(s) => s,
         Err(msg) => {
             eprintln!("streamfold: {msg}");
@@ -51,9 +81,9 @@ fn run(args: &Args) -> u8 {
     }
     let stdout = io::stdout().lock();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout);
-    let status = match args.command {
-        Command::Sse => sse_command(source, args.chunk_size, limits, &mut out),
-        command => fold_command(command, source, args.chunk_size, limits, &mut out),
+    let status = match view {
+        View::Sse => sse_command(source, args.chunk_size, limits, &mut out),
+        view => fold_command(view, source, args, limits, &mut out),
     };
     match status.and_then(|s| out.flush().map(|()| s)) {
         Ok(s) => s,
@@ -68,14 +98,18 @@ fn run(args: &Args) -> u8 {
 
 /// `fold`, `events` and `text`.
 fn fold_command(
-    command: Command,
+    command: View,
     mut source: Source,
-    chunk_size: Option<usize>,
+    args: &Global,
     limits: Limits,
     out: &mut impl Write,
 ) -> io::Result<u8> {
+    let (chunk_size, format) = (args.chunk_size, args.format);
     let mut fold = Fold::new().with_limits(limits);
-    if command == Command::Stats {
+    if let Some(f) = format {
+        fold = fold.with_format(f);
+    }
+    if command == View::Stats {
         // Times count from the start of reading.
         fold = fold.timed();
     }
@@ -83,11 +117,11 @@ fn fold_command(
     let mut printed_text = false;
     let mut emit = |event: Event<'_>, out: &mut dyn Write| -> io::Result<()> {
         match command {
-            Command::Events => {
+            View::Events => {
                 serde_json::to_writer(&mut *out, &event)?;
                 out.write_all(b"\n")
             }
-            Command::Text => match event {
+            View::Text => match event {
                 Event::ContentDelta { choice, delta, .. } => {
                     if *text_choice.get_or_insert(choice) == choice {
                         printed_text = true;
@@ -119,7 +153,7 @@ fn fold_command(
     for event in fold.end().flatten() {
         emit(event, out)?;
     }
-    if command == Command::Text && printed_text {
+    if command == View::Text && printed_text {
         out.write_all(b"\n")?;
     }
     print_completion(command, fold, out)
@@ -127,8 +161,8 @@ fn fold_command(
 
 /// Prints the completion for `fold` (or the timing for `stats`); reports
 /// the outcome; returns the exit status.
-fn print_completion(command: Command, fold: Fold, out: &mut impl Write) -> io::Result<u8> {
-    if command == Command::Stats {
+fn print_completion(command: View, fold: Fold, out: &mut impl Write) -> io::Result<u8> {
+    if command == View::Stats {
         if let Some(timing) = fold.timing() {
             stats::print(&timing, fold.verdict(), out)?;
         }
@@ -147,7 +181,7 @@ fn print_completion(command: Command, fold: Fold, out: &mut impl Write) -> io::R
             (e.into_partial(), status)
         }
     };
-    if command == Command::Fold {
+    if command == View::Fold {
         if let Some(c) = completion {
             let mut ser = serde_json::Serializer::with_formatter(
                 &mut *out,
@@ -169,7 +203,7 @@ fn describe(e: &Error) -> String {
         } => "; raise it with --max-event-bytes",
         ErrorKind::Truncated { .. } => "; what arrived is kept",
         ErrorKind::Json { .. } | ErrorKind::Shape { .. } => {
-            "; the stream is not valid for its format"
+            "; the stream is not valid OpenAI chat chunks"
         }
         _ => "",
     };

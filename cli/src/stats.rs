@@ -20,10 +20,13 @@ struct Itl {
 #[derive(Serialize)]
 struct Stats {
     ttfb_ms: Option<f64>,
+    first_payload_ms: Option<f64>,
     ttft_ms: Option<f64>,
+    ttft_content_ms: Option<f64>,
     ttft_reasoning_ms: Option<f64>,
     ttft_tool_ms: Option<f64>,
     itl_ms: Itl,
+    tpot_ms: Option<f64>,
     e2e_ms: Option<f64>,
     events: u64,
     content_deltas: u64,
@@ -40,7 +43,9 @@ fn ms(d: Option<Duration>) -> Option<f64> {
 pub fn print(t: &Timing, verdict: Option<Verdict>, out: &mut impl Write) -> io::Result<()> {
     let stats = Stats {
         ttfb_ms: ms(t.ttfb),
+        first_payload_ms: ms(t.first_payload),
         ttft_ms: ms(t.ttft),
+        ttft_content_ms: ms(t.ttft_content),
         ttft_reasoning_ms: ms(t.ttft_reasoning),
         ttft_tool_ms: ms(t.ttft_tool),
         itl_ms: Itl {
@@ -49,6 +54,7 @@ pub fn print(t: &Timing, verdict: Option<Verdict>, out: &mut impl Write) -> io::
             p99: ms(t.itl_percentile(99.0)),
             max: ms(t.itl_max()),
         },
+        tpot_ms: ms(t.tpot()),
         e2e_ms: ms(t.e2e),
         events: t.events,
         content_deltas: t.content_deltas,

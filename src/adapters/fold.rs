@@ -258,8 +258,13 @@ impl Fold {
         if let (Some(sw), Some(at)) = (self.stopwatch.as_mut(), at) {
             sw.bytes(at, bytes.len());
         }
+        let dispatched = self.events_dispatched();
         if self.error.is_none() && !self.ended && !self.ignoring {
             self.run(bytes);
+        }
+        let new_payloads = self.events_dispatched() > dispatched;
+        if let (Some(sw), Some(at), true) = (self.stopwatch.as_mut(), at, new_payloads) {
+            sw.payload(at);
         }
         self.clock_events(at);
         Events {
@@ -572,8 +577,7 @@ impl Fold {
                     state.queue.push(warn(Warning::EmptyData));
                     continue;
                 }
-                let ndjson = matches!(payload, Payload_::Ndjson(_));
-                let facts = detect::facts(event, data, ndjson, limits.depth());
+                let facts = detect::facts(event, data, limits.depth());
                 let chosen = match (*forced, detect::detect(&facts)) {
                     (Some(f), _) => f,
                     (None, Detected::Format(f)) => f,
@@ -640,8 +644,7 @@ impl Fold {
                     }
                 }
                 Ok(Payload::Foreign) => {
-                    let ndjson = matches!(payload, Payload_::Ndjson(_));
-                    let facts = detect::facts(event, data, ndjson, limits.depth());
+                    let facts = detect::facts(event, data, limits.depth());
                     let found = match detect::detect(&facts) {
                         Detected::Format(f) => Some(f),
                         _ => None,

@@ -10,8 +10,6 @@ use crate::json::scanner::{Scanner, Stop};
 pub(crate) struct Facts {
     /// The SSE event type (`"message"` when none; NDJSON: `"message"`).
     pub event: String,
-    /// Framed as NDJSON.
-    pub ndjson: bool,
     /// The `type` member, when a string.
     pub kind: Option<String>,
     /// The `object` member, when a string.
@@ -99,8 +97,8 @@ pub(crate) const TABLE: [Row; 6] = [
     },
     Row {
         format: Format::Ollama,
-        looks_for: "an NDJSON object with `message` or `response`, and `done`",
-        matches: |f| f.ndjson && f.done && (f.message || f.response),
+        looks_for: "an object with `message` or `response`, and `done`",
+        matches: |f| f.done && (f.message || f.response),
     },
 ];
 
@@ -119,10 +117,9 @@ pub(crate) enum Detected {
 }
 
 /// Reads the facts of one payload (`data` of an event of type `event`).
-pub(crate) fn facts(event: &str, data: &str, ndjson: bool, max_depth: usize) -> Facts {
+pub(crate) fn facts(event: &str, data: &str, max_depth: usize) -> Facts {
     let mut f = Facts {
         event: event.to_string(),
-        ndjson,
         ..Facts::default()
     };
     let mut sc = Scanner::new(data, max_depth);
@@ -223,8 +220,8 @@ pub(crate) fn detect(f: &Facts) -> Detected {
 mod tests {
     use super::*;
 
-    fn of(event: &str, data: &str, ndjson: bool) -> Detected {
-        detect(&facts(event, data, ndjson, 128))
+    fn of(event: &str, data: &str, _ndjson: bool) -> Detected {
+        detect(&facts(event, data, 128))
     }
 
     #[test]

@@ -168,7 +168,7 @@ impl Decoder {
     /// takes for another format's.
     fn looks_foreign(&self, event_type: &str, data: &str) -> bool {
         use crate::protocol::detect::{detect, facts, Detected};
-        match detect(&facts(event_type, data, false, self.max_depth)) {
+        match detect(&facts(event_type, data, self.max_depth)) {
             Detected::Format(f) => f != crate::format::Format::OpenAiChat,
             _ => false,
         }
