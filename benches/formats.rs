@@ -14,8 +14,8 @@
 //!   terminal event with serde_json.
 //! - `anthropic_messages`: every stream of `corpus/anthropic-messages`, 4 KiB
 //!   reads: streamfold's facade (every event taken, then the final message)
-//!   vs SSE split by memchr + serde_json into Anthropic's stream-event types
-//!   + a minimal fold (`peers/anthropic_serde.rs`).
+//!   vs SSE split by memchr + serde_json into Anthropic's stream-event types, and
+//!   a minimal fold (`peers/anthropic_serde.rs`).
 //!
 //! - `completions_text`, `completions_logprobs`: legacy `/v1/completions`
 //!   as vLLM streams it (synthetic, deterministic): one token a chunk with
@@ -33,8 +33,8 @@
 //!   `corpus/gemini-sse` (each on its own), a synthetic Gemini API stream of
 //!   20,000 text chunks (spaced JSON, CRLF, usage on every chunk), a
 //!   synthetic Vertex call whose arguments arrive as 20,000 `partialArgs`
-//!   pieces; 4 KiB reads. Peer: memchr SSE + serde_json into Gemini's types
-//!   + the same merge into one response (`peers/gemini_serde.rs`), whose
+//!   pieces; 4 KiB reads. Peer: memchr SSE, serde_json into Gemini's types,
+//!   the same merge into one response (`peers/gemini_serde.rs`), whose
 //!   final object must equal streamfold's before measuring; and the memchr
 //!   newline floor.
 //!

@@ -83,6 +83,15 @@ pub fn text_stream(events: usize) -> Synthetic {
     }
 }
 
+/// The number of tool-call events that makes [`tool_stream`] about as long
+/// as [`text_stream`] of `text_events` content deltas.
+pub fn tool_events_like_text(text_events: usize) -> usize {
+    let probe = 4_000;
+    let text_bytes = text_stream(probe).bytes.len() as f64 / probe as f64;
+    let tool_bytes = tool_stream(probe).bytes.len() as f64 / probe as f64;
+    ((text_events as f64 * text_bytes / tool_bytes) as usize).max(8)
+}
+
 /// Names of the four functions called in parallel by [`tool_stream`].
 pub const TOOL_NAMES: [&str; 4] = [
     "get_planet_facts",

@@ -39,8 +39,6 @@
 //! `BenchmarkId::new("streamfold", label)` and `read`).
 
 use std::hint::black_box;
-use std::ops::Range;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
@@ -53,12 +51,14 @@ use criterion::{
 mod peers;
 #[path = "synthetic.rs"]
 mod synthetic;
+#[path = "workload/mod.rs"]
+mod workload;
 
 use peers::simd_tape::TapeParser;
 use peers::Folded;
+use workload::expect::Expect;
+use workload::{env_usize, Stream};
 
-/// Content deltas in `text_stream` (the issue's workload).
-const TEXT_EVENTS: usize = 200_000;
 /// Size of the single event of `big_event`.
 const BIG_EVENT_BYTES: usize = 16 << 20;
 /// Network read size.
@@ -67,113 +67,7 @@ const READ: usize = 4096;
 const WHOLE: usize = usize::MAX;
 
 // ---------------------------------------------------------------------------
-// Workloads and their expected results
-
-/// What a fold of one stream must give (from the generator, or for recorded
-/// streams from `reference_fold`).
-#[derive(Debug, Clone, PartialEq)]
-struct Expect {
-    content: String,
-    tool_arguments: Vec<String>,
-    finish_reason: Option<String>,
-    total_tokens: Option<u64>,
-    events: usize,
-}
-
-impl Expect {
-    fn of(s: &synthetic::Synthetic) -> Expect {
-        Expect {
-            content: s.content.clone(),
-            tool_arguments: s.tool_arguments.clone(),
-            finish_reason: s.finish_reason.clone(),
-            total_tokens: s.total_tokens,
-            events: s.events,
-        }
-    }
-
-    /// Panics unless `folded` matches (see `check_parts`).
-    fn check(&self, folded: &Folded) {
-        self.check_parts(
-            &folded.content,
-            folded.tool_arguments.iter().map(String::as_str),
-            folded.finish_reason.as_deref(),
-            folded.total_tokens,
-        );
-        assert_eq!(folded.events, self.events, "SSE events");
-    }
-
-    /// Panics unless the text, tool arguments, finish reason and usage total
-    /// match. Text is compared by length and its first and last 64 bytes:
-    /// O(1), so the check does not weigh on the measurement (full comparisons
-    /// are done once before measuring, by `verify`).
-    fn check_parts<'a>(
-        &self,
-        content: &str,
-        tool_arguments: impl ExactSizeIterator<Item = &'a str>,
-        finish_reason: Option<&str>,
-        total_tokens: Option<u64>,
-    ) {
-        same_text(content, &self.content, "content");
-        assert_eq!(
-            tool_arguments.len(),
-            self.tool_arguments.len(),
-            "tool calls"
-        );
-        for (got, want) in tool_arguments.zip(&self.tool_arguments) {
-            same_text(got, want, "tool arguments");
-        }
-        assert_eq!(
-            finish_reason,
-            self.finish_reason.as_deref(),
-            "finish_reason"
-        );
-        assert_eq!(total_tokens, self.total_tokens, "usage.total_tokens");
-    }
-}
-
-fn same_text(got: &str, want: &str, what: &str) {
-    let (g, w) = (got.as_bytes(), want.as_bytes());
-    assert_eq!(g.len(), w.len(), "{what} length");
-    let edge = w.len().min(64);
-    assert_eq!(&g[..edge], &w[..edge], "{what} start");
-    assert_eq!(&g[g.len() - edge..], &w[w.len() - edge..], "{what} end");
-}
-
-/// One stream of a workload.
-struct Stream {
-    name: String,
-    bytes: Vec<u8>,
-    expect: Expect,
-    /// `data:` payload ranges, for the simd-json tape floor.
-    payloads: Vec<Range<usize>>,
-    /// Tape nodes of all payloads, for the simd-json tape floor's check.
-    tape_nodes: usize,
-    /// Newlines in `bytes`, for the memchr floor's check.
-    newlines: usize,
-}
-
-impl Stream {
-    fn new(name: String, bytes: Vec<u8>, expect: Expect) -> Stream {
-        let payloads = peers::simd_tape::payloads(&bytes);
-        let tape_nodes = TapeParser::default()
-            .parse(&bytes, &payloads)
-            .unwrap_or_else(|e| panic!("{name}: a payload is not JSON: {e}"));
-        let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
-        Stream {
-            name,
-            bytes,
-            expect,
-            payloads,
-            tape_nodes,
-            newlines,
-        }
-    }
-
-    fn synthetic(name: &str, s: synthetic::Synthetic) -> Stream {
-        let expect = Expect::of(&s);
-        Stream::new(name.to_owned(), s.bytes, expect)
-    }
-}
+// Workloads
 
 /// The streams of one group, each folded on its own per iteration.
 struct Workload {
@@ -198,14 +92,7 @@ impl Workload {
                 match peer(s.bytes.chunks(read)) {
                     Err(e) => failures.push((i, format!("{}: {name}: {e}", s.name))),
                     Ok(folded) => {
-                        let got = Expect {
-                            content: folded.content,
-                            tool_arguments: folded.tool_arguments,
-                            finish_reason: folded.finish_reason,
-                            total_tokens: folded.total_tokens,
-                            events: folded.events,
-                        };
-                        if got != s.expect {
+                        if Expect::got(folded) != s.expect {
                             failures.push((i, format!("{}: {name}: result differs", s.name)));
                         }
                     }
@@ -221,15 +108,6 @@ fn plain(name: &str) -> BenchmarkId {
     BenchmarkId::from_parameter(name)
 }
 
-fn env_usize(name: &str, default: usize) -> usize {
-    match std::env::var(name) {
-        Ok(v) => v
-            .parse()
-            .unwrap_or_else(|_| panic!("{name} must be a number, got {v:?}")),
-        Err(_) => default,
-    }
-}
-
 // ---------------------------------------------------------------------------
 // The peers, added to a group
 
@@ -243,31 +121,8 @@ fn streamfold_fold(chunks: std::slice::Chunks<'_, u8>) -> Result<Folded, String>
         }
     }
     let events = fold.events_dispatched() as usize;
-    let completion = fold
-        .finish()
-        .map_err(|e| e.to_string())?
-        .into_chat()
-        .ok_or("not a chat completion")?;
-    let choice = completion.choices.into_iter().find(|c| c.index == 0);
-    let (content, tool_arguments, finish_reason) = match choice {
-        Some(c) => (
-            c.message.content.unwrap_or_default(),
-            c.message
-                .tool_calls
-                .into_iter()
-                .map(|t| t.function.arguments)
-                .collect(),
-            c.finish_reason,
-        ),
-        None => Default::default(),
-    };
-    Ok(Folded {
-        content,
-        tool_arguments,
-        finish_reason,
-        total_tokens: completion.usage.and_then(|u| u.total_tokens),
-        events,
-    })
+    let done = fold.finish().map_err(|e| e.to_string())?;
+    workload::folded_of(done, events)
 }
 
 /// streamfold, then the competitors.
@@ -346,12 +201,8 @@ fn text_stream(c: &mut Criterion) {
              fallback (RUSTFLAGS='-C target-cpu=native' gives it SIMD)"
         );
     }
-    let events = env_usize("STREAMFOLD_BENCH_EVENTS", TEXT_EVENTS);
     let workload = Workload {
-        streams: vec![Stream::synthetic(
-            "text_stream",
-            synthetic::text_stream(events),
-        )],
+        streams: vec![workload::text_stream()],
     };
     check_verified("text_stream", &workload, READ, &[]);
     let mut group = c.benchmark_group("text_stream");
@@ -362,16 +213,8 @@ fn text_stream(c: &mut Criterion) {
 
 fn tool_stream(c: &mut Criterion) {
     // As many bytes as the text stream.
-    let text_events = env_usize("STREAMFOLD_BENCH_EVENTS", TEXT_EVENTS);
-    let probe = 4_000;
-    let text_bytes = synthetic::text_stream(probe).bytes.len() as f64 / probe as f64;
-    let tool_bytes = synthetic::tool_stream(probe).bytes.len() as f64 / probe as f64;
-    let events = ((text_events as f64 * text_bytes / tool_bytes) as usize).max(8);
     let workload = Workload {
-        streams: vec![Stream::synthetic(
-            "tool_stream",
-            synthetic::tool_stream(events),
-        )],
+        streams: vec![workload::tool_stream()],
     };
     check_verified("tool_stream", &workload, READ, &[]);
     let mut group = c.benchmark_group("tool_stream");
@@ -380,58 +223,16 @@ fn tool_stream(c: &mut Criterion) {
     group.finish();
 }
 
-/// `$STREAMFOLD_SHARED`, or `../shared` beside the crate.
-fn shared_dir() -> PathBuf {
-    match std::env::var_os("STREAMFOLD_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-    }
-}
-
 fn corpus(c: &mut Criterion) {
-    let dir = shared_dir().join("corpus/openai-chat");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!(
-            "note: corpus group skipped: {} not found (set STREAMFOLD_SHARED to the shared folder)",
-            dir.display()
-        );
+    let Some(streams) = workload::corpus::load() else {
         return;
     };
-    let mut paths: Vec<PathBuf> = entries
-        .map(|e| e.expect("corpus entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sse"))
-        .collect();
-    paths.sort();
-    let streams: Vec<Stream> = paths
-        .iter()
-        .map(|path| {
-            let bytes = std::fs::read(path).expect("corpus stream");
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let expect = reference_fold(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
-            Stream::new(name, bytes, expect)
-        })
-        .collect();
     let mut workload = Workload { streams };
     // Keep the streams every competitor folds: async-openai's types reject
     // some providers' chunks. The same streams are used by every entry.
     let failures = workload.verify(READ, &[]);
-    if !failures.is_empty() {
-        let mut bad: Vec<usize> = failures.iter().map(|(i, _)| *i).collect();
-        bad.dedup();
-        println!(
-            "note: corpus: {} of {} streams left out, a competitor fails on them, e.g.:",
-            bad.len(),
-            workload.streams.len()
-        );
-        for (_, why) in failures.iter().take(5) {
-            println!("note:   {why}");
-        }
-        let mut i = 0;
-        workload.streams.retain(|_| {
-            i += 1;
-            !bad.contains(&(i - 1))
-        });
-    }
+    let (bad, reasons): (Vec<usize>, Vec<String>) = failures.into_iter().unzip();
+    workload::corpus::leave_out(&mut workload.streams, &bad, &reasons);
     println!(
         "note: corpus: {} streams, {} bytes",
         workload.streams.len(),
@@ -441,59 +242,6 @@ fn corpus(c: &mut Criterion) {
     configure(&mut group, workload.bytes());
     add_peers(&mut group, &workload, READ, plain, &[]);
     group.finish();
-}
-
-/// The expected fold of a recorded stream, computed independently of the
-/// peers: `data: ` lines parsed into `serde_json::Value`, with the peers'
-/// rules (choice 0's content and tool arguments by index, a fragment
-/// without index continuing the last call, last finish reason, last usage).
-fn reference_fold(bytes: &[u8]) -> Result<Expect, String> {
-    use serde_json::Value;
-    let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
-    let mut expect = Expect {
-        content: String::new(),
-        tool_arguments: Vec::new(),
-        finish_reason: None,
-        total_tokens: None,
-        events: 0,
-    };
-    let mut current = 0;
-    for line in text.lines() {
-        let Some(data) = line.strip_prefix("data: ") else {
-            continue;
-        };
-        expect.events += 1;
-        if data == "[DONE]" {
-            break;
-        }
-        let chunk: Value = serde_json::from_str(data).map_err(|e| e.to_string())?;
-        for choice in chunk["choices"].as_array().into_iter().flatten() {
-            if choice["index"].as_u64().unwrap_or(0) != 0 {
-                continue;
-            }
-            let delta = &choice["delta"];
-            if let Some(content) = delta["content"].as_str() {
-                expect.content.push_str(content);
-            }
-            for call in delta["tool_calls"].as_array().into_iter().flatten() {
-                let index = call["index"].as_u64().map_or(current, |i| i as usize);
-                current = index;
-                if expect.tool_arguments.len() <= index {
-                    expect.tool_arguments.resize(index + 1, String::new());
-                }
-                if let Some(args) = call["function"]["arguments"].as_str() {
-                    expect.tool_arguments[index].push_str(args);
-                }
-            }
-            if let Some(reason) = choice["finish_reason"].as_str() {
-                expect.finish_reason = Some(reason.to_owned());
-            }
-        }
-        if let Some(total) = chunk["usage"]["total_tokens"].as_u64() {
-            expect.total_tokens = Some(total);
-        }
-    }
-    Ok(expect)
 }
 
 /// eventsource-stream re-parses its whole pending line from the start on

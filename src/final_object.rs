@@ -26,8 +26,6 @@ use crate::protocol::{
 /// assert_eq!(completion.choices[0].finish_reason.as_deref(), Some("stop"));
 /// # Ok::<(), streamfold::Error>(())
 /// ```
-// Not boxed: a final object is built once per stream and moved out whole.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 // One per stream, moved out once: boxing the larger variants would cost an

@@ -39,7 +39,6 @@ pub(crate) struct Value<'a> {
     pub index: u64,
     start: u64,
     repairs: &'a [(usize, usize)],
-    borrowed: bool,
 }
 
 impl Value<'_> {
@@ -52,12 +51,6 @@ impl Value<'_> {
     pub fn first_invalid_utf8(&self) -> Option<u64> {
         let &(pos, _) = self.repairs.first()?;
         Some(self.stream_offset(pos))
-    }
-
-    /// True when the text lies whole in the slice of the call that returned
-    /// it.
-    pub fn is_borrowed(&self) -> bool {
-        self.borrowed
     }
 }
 
@@ -321,13 +314,9 @@ impl Splitter {
         self.dispatched = true;
         let index = self.index;
         self.index += 1;
-        let mut borrowed = false;
         let data: &'s str = if self.buf.is_empty() {
             match utf8(&buf[begin..end]) {
-                Some(text) => {
-                    borrowed = true;
-                    text
-                }
+                Some(text) => text,
                 None => {
                     self.text.clear();
                     repair(&mut self.text, &buf[begin..end], &mut self.repairs);
@@ -348,7 +337,6 @@ impl Splitter {
             index,
             start: self.start,
             repairs: &self.repairs,
-            borrowed,
         }))
     }
 }

@@ -146,6 +146,79 @@ fn the_async_path_allocates_at_most_one_per_event() {
     });
 }
 
+/// Folds `s` with the async adapter over a stream of `Bytes`, one SSE
+/// event per item (slices of one buffer, made beforehand, as an HTTP client
+/// that reads one flushed event at a time hands them over), driven by
+/// `futures::executor::block_on`. Counts what is allocated after the first
+/// tenth of the items. Returns (allocations, bytes allocated, SSE events
+/// after warm-up).
+fn async_one_event_per_item(s: &synthetic::Synthetic) -> (u64, u64, u64) {
+    let whole = bytes::Bytes::copy_from_slice(&s.bytes);
+    // Event boundaries: every `\n\n` (the generated streams have LF line
+    // ends and one data line per event).
+    let mut items = Vec::with_capacity(s.events);
+    let mut start = 0;
+    for end in memchr::memmem::find_iter(&s.bytes, b"\n\n") {
+        items.push(whole.slice(start..end + 2));
+        start = end + 2;
+    }
+    assert_eq!(start, s.bytes.len(), "the stream ends with a blank line");
+    assert_eq!(items.len(), s.events, "one item per SSE event");
+    let warm = items.len() / 10;
+    let after_warm_up = Cell::new(None);
+    let body = futures::stream::iter(items.into_iter().enumerate().map(|(i, item)| {
+        if i == warm {
+            after_warm_up.set(Some((allocs(), total_bytes())));
+        }
+        Ok::<_, std::convert::Infallible>(item)
+    }));
+    let mut events = body.fold_stream();
+    futures::executor::block_on(async {
+        while let Some(event) = events.next().await {
+            event.unwrap();
+        }
+    });
+    let (before, bytes_before) = after_warm_up.get().expect("warmed up");
+    let made = (allocs() - before, total_bytes() - bytes_before);
+    let completion = events.finish().unwrap().into_chat().unwrap();
+    let message = &completion.choices[0].message;
+    assert_eq!(message.content.as_deref().unwrap_or(""), s.content);
+    assert_eq!(message.tool_calls.len(), s.tool_arguments.len());
+    (made.0, made.1, (s.events - warm) as u64)
+}
+
+#[test]
+fn the_async_path_over_bytes_allocates_at_most_one_per_text_event() {
+    let s = synthetic::text_stream(20_000);
+    let (n, bytes, events) = async_one_event_per_item(&s);
+    eprintln!(
+        "async, one event per Bytes, text: {:.3} allocations and {:.1} bytes per SSE event \
+         ({n} and {bytes} over {events} events)",
+        n as f64 / events as f64,
+        bytes as f64 / events as f64
+    );
+    // Today: a copy of each content delta's text, plus buffer growth.
+    assert!(n <= events + 16, "{n} allocations over {events} events");
+}
+
+#[test]
+fn the_async_path_over_bytes_allocates_at_most_two_per_tool_event() {
+    let s = synthetic::tool_stream(8_000);
+    let (n, bytes, events) = async_one_event_per_item(&s);
+    eprintln!(
+        "async, one event per Bytes, tool calls: {:.3} allocations and {:.1} bytes per SSE \
+         event ({n} and {bytes} over {events} events)",
+        n as f64 / events as f64,
+        bytes as f64 / events as f64
+    );
+    // Today: an argument fragment's event owns copies of its function name
+    // and of its fragment, plus the buffers of the four calls growing.
+    assert!(
+        n <= 2 * events + 128,
+        "{n} allocations over {events} events"
+    );
+}
+
 #[test]
 fn a_24_mib_line_without_a_line_end_stays_within_the_limit() {
     let limits = Limits::default().max_event_bytes(1 << 20);

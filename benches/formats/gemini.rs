@@ -154,7 +154,8 @@ fn gemini_group(c: &mut Criterion, group_name: &str, streams: &[GeminiStream]) {
     group.bench_function(BenchmarkId::from_parameter("gemini_serde"), |b| {
         b.iter(|| {
             for s in streams {
-                let (v, events) = peers::gemini_serde::fold(black_box(&s.bytes[..]).chunks(READ)).unwrap();
+                let (v, events) =
+                    peers::gemini_serde::fold(black_box(&s.bytes[..]).chunks(READ)).unwrap();
                 assert_eq!(Check::peer(&v, events), s.check, "{}", s.name);
             }
         })
@@ -278,3 +279,4 @@ pub fn gemini(c: &mut Criterion) {
         gemini_streamed_args_stream(20_000),
     )];
     gemini_group(c, "gemini_streamed_args", &args);
+}

@@ -7,7 +7,9 @@ use criterion::{BenchmarkId, Criterion};
 
 use super::corpus::READ;
 use super::peers;
-use super::synthetic::{configure_flat as configure, events, json_str, same_text, streamfold_fold, Rng, TOKENS};
+use super::synthetic::{
+    configure_flat as configure, events, json_str, same_text, streamfold_fold, Rng, TOKENS,
+};
 
 // Legacy completions
 

@@ -92,4 +92,3 @@ pub fn streamfold_fold(bytes: &[u8], read: usize) -> streamfold::Final {
     }
     fold.finish().unwrap()
 }
-

@@ -3,8 +3,9 @@
 //! `CreateChatCompletionStreamResponse`, stopping at `[DONE]`, and a
 //! straightforward fold (content by `push_str`, tool calls keyed by index).
 //!
-//! Each network piece is copied into a fresh `Bytes`, as an HTTP client hands
-//! them over, and the stream is driven with `futures::executor::block_on`.
+//! [`fold`] copies each network piece into a fresh `Bytes`, as an HTTP
+//! client hands them over; [`fold_bytes`] takes the `Bytes` as they are.
+//! The stream is driven with `futures::executor::block_on`.
 
 use std::convert::Infallible;
 
@@ -16,8 +17,11 @@ use futures::StreamExt;
 use super::Folded;
 
 pub fn fold<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> Result<Folded, String> {
-    let body =
-        futures::stream::iter(chunks.map(|c| Ok::<_, Infallible>(Bytes::copy_from_slice(c))));
+    fold_bytes(chunks.map(Bytes::copy_from_slice))
+}
+
+pub fn fold_bytes(reads: impl Iterator<Item = Bytes>) -> Result<Folded, String> {
+    let body = futures::stream::iter(reads.map(Ok::<_, Infallible>));
     futures::executor::block_on(async {
         let mut events = body.eventsource();
         let mut folded = Folded::default();

@@ -2,7 +2,10 @@
 //!
 //! `sonic_rs::from_slice` borrows strings without escapes from the payload;
 //! the `Cow` fields of [`super::borrowed`] take the owned path where escapes
-//! force it.
+//! force it. `from_slice` validates the payload's UTF-8 first (simdutf8,
+//! AVX2 when built for it); `std::str::from_utf8` then `sonic_rs::from_str`
+//! measured the same (like-for-like profile, text stream, 4 KiB and
+//! one-event reads), so this is the fastest typed, borrowed use of sonic-rs.
 
 use super::borrowed::HandFold;
 use super::splitter::Splitter;

@@ -18,6 +18,9 @@ use crate::timing::{Clock, Stopwatch, SystemClock, Timing};
 use crate::usage::TokenCounts;
 
 /// How the bytes are framed into payloads.
+// One per fold, decided once: boxing the parser would cost an allocation
+// per stream for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 enum Framing {
     /// Not known until the first byte after an optional BOM: `{` or `[`

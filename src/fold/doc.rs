@@ -41,13 +41,6 @@ pub(crate) fn parse_raw(raw: &str) -> Value {
 }
 
 impl Slot {
-    fn to_value(&self) -> Value {
-        match self {
-            Slot::Raw(s) => parse_raw(s),
-            Slot::Value(v) => v.clone(),
-        }
-    }
-
     fn into_value(self) -> Value {
         match self {
             Slot::Raw(s) => parse_raw(&s),
@@ -173,11 +166,6 @@ impl Doc {
         }
     }
 
-    /// Sets field `key` to `value` outright.
-    pub fn set(&mut self, key: &str, value: Value) {
-        self.fields.insert(key.to_string(), Slot::Value(value));
-    }
-
     /// Replaces every field by the members of a complete object (JSON text),
     /// keeping none of the old ones.
     pub fn replace_with_object(&mut self, raw: &str) {
@@ -270,16 +258,6 @@ impl Doc {
         }
     }
 
-    /// The value of field `key` (parsed; a copy).
-    pub fn get(&self, key: &str) -> Option<Value> {
-        self.fields.get(key).map(Slot::to_value)
-    }
-
-    /// True when field `key` is present.
-    pub fn contains(&self, key: &str) -> bool {
-        self.fields.contains_key(key)
-    }
-
     /// The string value of field `key`, borrowed when it has no escapes.
     pub fn get_str(&self, key: &str) -> Option<Cow<'_, str>> {
         match self.fields.get(key)? {
@@ -288,14 +266,6 @@ impl Doc {
                 Some(JsonStr::new(inner, inner.contains('\\')).to_cow())
             }
             Slot::Value(Value::String(s)) => Some(Cow::Borrowed(s)),
-            Slot::Value(_) => None,
-        }
-    }
-
-    /// The JSON text of field `key`, if it is kept as text.
-    pub fn raw(&self, key: &str) -> Option<&str> {
-        match self.fields.get(key)? {
-            Slot::Raw(s) => Some(s),
             Slot::Value(_) => None,
         }
     }
@@ -311,14 +281,6 @@ impl Doc {
         self.fields
             .into_iter()
             .map(|(k, s)| (k, s.into_value()))
-            .collect()
-    }
-
-    /// The fields, parsed, in arrival order (a copy).
-    pub fn to_map(&self) -> Map {
-        self.fields
-            .iter()
-            .map(|(k, s)| (k.clone(), s.to_value()))
             .collect()
     }
 }

@@ -168,11 +168,6 @@ impl State {
         !self.choices.is_empty() && self.choices.iter().all(|c| c.finish_reason.is_some())
     }
 
-    /// Choice slots in index order.
-    pub fn slots_in_order(&self) -> impl Iterator<Item = usize> + '_ {
-        self.by_index.iter().map(|&(_, slot)| slot)
-    }
-
     /// The slot of the choice with `index`, if it exists.
     pub fn choice_of(&self, index: u32) -> Option<usize> {
         self.by_index

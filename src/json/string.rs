@@ -117,18 +117,6 @@ impl<'a> JsonStr<'a> {
         self.raw
     }
 
-    /// Whether the raw text holds backslash escapes.
-    #[inline(always)]
-    pub fn is_escaped(self) -> bool {
-        self.escaped
-    }
-
-    /// True for `""`. (An escaped string is never empty once decoded.)
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.raw.is_empty()
-    }
-
     /// Appends the decoded value to `out`.
     #[inline]
     pub fn append_to(self, out: &mut String) {

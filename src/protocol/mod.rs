@@ -10,11 +10,11 @@
 
 pub(crate) mod anthropic_messages;
 pub(crate) mod detect;
-pub(crate) mod ollama;
 pub(crate) mod gemini;
+pub(crate) mod ollama;
 pub(crate) mod openai_chat;
-pub(crate) mod openai_responses;
 pub(crate) mod openai_completions;
+pub(crate) mod openai_responses;
 pub(crate) mod provider_error;
 pub(crate) mod scan;
 
@@ -85,7 +85,6 @@ impl Decoder {
                 index,
                 limits.choices(),
             ))),
-            _ => None,
         }
     }
 
@@ -154,7 +153,6 @@ pub(crate) fn identity_keys(format: Format) -> (Option<&'static str>, Option<&'s
             Some(gemini::fields::RESPONSE_ID),
             Some(gemini::fields::MODEL_VERSION),
         ),
-        _ => (None, None),
     }
 }
 

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use crate::delta::{List, Raw, Span, StrSpan, ValueKind};
-use crate::json::scanner::{parse_u64, JsonError, JsonErrorCode, Kind, Scanner, Stop};
+use crate::json::scanner::{parse_u64, JsonError, JsonErrorCode, Scanner, Stop};
 use crate::limits::Limit;
 
 /// A decoding failure at a byte position of the payload.
@@ -310,16 +310,4 @@ pub(crate) fn raw_value(sc: &mut Cur<'_>) -> Result<Raw> {
     };
     let span = sc.skip_value()?;
     Ok(Raw::value(span, kind))
-}
-
-/// An object or null: the object's span, `None` for null.
-pub(crate) fn opt_object(sc: &mut Cur<'_>, field: &'static str) -> Result<Option<Span>> {
-    match sc.peek_kind()? {
-        Kind::Object => Ok(Some(sc.skip_value()?)),
-        Kind::Null => {
-            sc.null()?;
-            Ok(None)
-        }
-        _ => sc.shape(sc.pos(), field, OBJECT_OR_NULL),
-    }
 }
