@@ -487,3 +487,63 @@ fn gemini_streams_allocate_nothing_per_event_in_steady_state() {
         );
     }
 }
+
+// Per-stream memory: what a fold holds beyond the text it reassembled, for
+// servers and harnesses that keep thousands of streams open.
+
+/// Live heap bytes held by `folds` folds, each fed `bytes` (none when
+/// empty), divided by their number; and the bytes of text each holds.
+fn heap_per_fold(folds: usize, bytes: &[u8]) -> (i64, usize) {
+    let before = LIVE.with(Cell::get);
+    let mut alive = Vec::with_capacity(folds);
+    let vec_bytes = (folds * std::mem::size_of::<Fold>()) as i64;
+    for _ in 0..folds {
+        let mut fold = Fold::new();
+        for ev in fold.push(bytes) {
+            ev.unwrap();
+        }
+        alive.push(fold);
+    }
+    let held = LIVE.with(Cell::get) - before - vec_bytes;
+    let text = alive[0].text(0).map_or(0, |t| t.len());
+    eprintln!(
+        "{} folds: {} heap bytes each (beside {} bytes of Fold itself), {} bytes of text each",
+        folds,
+        held / folds as i64,
+        std::mem::size_of::<Fold>(),
+        text
+    );
+    drop(alive);
+    (held / folds as i64, text)
+}
+
+#[test]
+fn an_idle_fold_holds_no_heap_and_fits_in_2_kib() {
+    let (held, _) = heap_per_fold(10_000, b"");
+    assert_eq!(held, 0, "heap bytes per idle fold");
+    let inline = std::mem::size_of::<Fold>();
+    assert!(inline <= 2048, "a Fold is {inline} bytes");
+}
+
+#[test]
+fn a_fold_mid_stream_holds_little_beyond_its_text() {
+    // The sample's first events: the role chunk and some content, as a
+    // stream looks while it waits for the next token.
+    let sample = synthetic::SAMPLE;
+    let cut = sample
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w == b"\n\n")
+        .nth(3)
+        .map(|(i, _)| i + 2)
+        .expect("four events in the sample");
+    let (held, text) = heap_per_fold(10_000, &sample[..cut]);
+    assert!(text > 0, "content reassembled");
+    let overhead = held - text as i64;
+    // Mostly the first choice's and block's state, the fields kept for the
+    // final object, and the decoder's reused ops buffer.
+    assert!(
+        overhead <= 4096,
+        "{overhead} heap bytes per fold mid-stream beyond its {text} bytes of text"
+    );
+}

@@ -421,7 +421,7 @@ impl State {
                         pos,
                     });
                 }
-                self.choices.push(ChoiceState::new(index));
+                push_first_exact(&mut self.choices, ChoiceState::new(index));
                 let slot = self.choices.len() - 1;
                 self.by_index.insert(i, (index, slot));
                 Ok(slot)
@@ -453,7 +453,7 @@ impl State {
                         pos,
                     });
                 }
-                st.blocks.push(BlockState::new(block_id(key, data), kind));
+                push_first_exact(&mut st.blocks, BlockState::new(block_id(key, data), kind));
                 st.blocks.len() - 1
             }
         };
@@ -837,4 +837,14 @@ impl State {
         let slot = self.choice_of(choice)?;
         self.choices[slot].tools.iter().find(|t| t.index == tool)
     }
+}
+
+/// Pushes `item`, allocating room for exactly one on the first push: most
+/// streams have one choice and few blocks, and a server holding thousands
+/// of streams pays for every slot reserved and never used.
+fn push_first_exact<T>(items: &mut Vec<T>, item: T) {
+    if items.capacity() == 0 {
+        items.reserve_exact(1);
+    }
+    items.push(item);
 }
