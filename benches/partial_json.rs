@@ -19,6 +19,13 @@
 //!   unfinished string: the parser openai-python uses for this), at 64 KiB
 //!   and 256 KiB.
 //!
+//!
+//! Group `fold_tool_arguments_10_byte_fragments`: the 1 MiB text as an
+//! OpenAI chat stream (one chunk per fragment, read in 64 KiB pieces),
+//! folded by [`Fold`] without and with [`Fold::with_partial_json`], every
+//! event taken: the ratio is what reading the arguments as partial JSON
+//! adds to folding the stream.
+//!
 //! `Throughput::Bytes` is the length of the arguments text. Each iteration
 //! checks its result: the length of the strings' text (appended, or in the
 //! value after the last fragment) against serde_json's reading.
@@ -32,6 +39,7 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use streamfold::partial_json::{Op, Ops, PartialJson};
+use streamfold::{Event, Fold};
 
 /// Fragment size of the arguments text.
 const FRAGMENT: usize = 10;
@@ -228,5 +236,70 @@ fn partial_json(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, partial_json);
+/// The fragments as an OpenAI chat stream: one chunk per fragment.
+fn chat_stream(fragments: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(b"data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"write_file\",\"arguments\":\"\"}}]}}]}\n\n");
+    for f in fragments {
+        out.extend_from_slice(b"data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":");
+        out.extend_from_slice(serde_json::to_string(f).unwrap().as_bytes());
+        out.extend_from_slice(b"}}]}}]}\n\n");
+    }
+    out.extend_from_slice(b"data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\ndata: [DONE]\n\n");
+    out
+}
+
+/// Folds `stream` in 64 KiB reads, taking every event; returns the length
+/// of the arguments text the deltas carried and of the text the ops
+/// appended.
+fn fold_stream(stream: &[u8], fold: Fold) -> (usize, usize) {
+    let mut fold = fold;
+    let (mut arguments, mut appended) = (0, 0);
+    let mut take = |e: Event<'_>| match e {
+        Event::ToolCallArgumentsDelta {
+            arguments_delta, ..
+        } => arguments += arguments_delta.len(),
+        Event::ToolCallArgumentsPartial { ops, .. } => {
+            for op in ops.iter() {
+                if let Op::Append { text, .. } = op {
+                    appended += text.len();
+                }
+            }
+        }
+        _ => {}
+    };
+    for piece in stream.chunks(64 << 10) {
+        for e in fold.push(black_box(piece)) {
+            take(e.unwrap());
+        }
+    }
+    for e in fold.end() {
+        take(e.unwrap());
+    }
+    (arguments, appended)
+}
+
+fn fold_with_partial_json(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fold_tool_arguments_10_byte_fragments");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    let w = Workload::new(1 << 20);
+    let stream = chat_stream(&w.fragments());
+    group.throughput(Throughput::Bytes(w.text.len() as u64));
+    group.bench_function(BenchmarkId::new("fold", &w.label), |b| {
+        b.iter(|| assert_eq!(fold_stream(&stream, Fold::new()), (w.text.len(), 0)));
+    });
+    group.bench_function(BenchmarkId::new("fold with partial JSON", &w.label), |b| {
+        b.iter(|| {
+            let fold = Fold::new().with_partial_json();
+            assert_eq!(fold_stream(&stream, fold), (w.text.len(), w.strings_len));
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, partial_json, fold_with_partial_json);
 criterion_main!(benches);

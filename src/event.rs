@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::json::partial::EventOps;
 use crate::json::raw::RawJson;
 use crate::text::Text;
 use crate::usage::TokenCounts;
@@ -153,6 +154,26 @@ pub enum Event<'a> {
         name: Text<'a>,
         /// The new arguments text.
         arguments_delta: Text<'a>,
+    },
+    /// What a piece of a tool call's arguments changed in their value, as
+    /// partial-JSON ops (see [`partial_json`](crate::partial_json)): right
+    /// after the `arguments.delta` that caused it (or, for a number that
+    /// is the whole arguments, before the `arguments.done`), when there is
+    /// any change. Only with [`Fold::with_partial_json`](crate::Fold::with_partial_json).
+    /// Applying a call's ops in order rebuilds its parsed arguments. Not in
+    /// the SDK.
+    #[serde(rename = "tool_calls.function.arguments.partial")]
+    #[non_exhaustive]
+    ToolCallArgumentsPartial {
+        /// The choice's index.
+        choice: u32,
+        /// The format's position of the block, if it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        block: Option<u32>,
+        /// The tool call's index.
+        index: u32,
+        /// The changes, in order.
+        ops: EventOps<'a>,
     },
     /// A tool call's arguments are complete (at the end of its block, when
     /// the next call starts, at the finish reason, or at the end of the
@@ -342,11 +363,23 @@ pub enum Warning {
         /// What disagreed (`content`, `arguments`, …).
         field: &'static str,
     },
-    /// A tool call's arguments are not valid JSON: partial-JSON ops stopped
-    /// at `offset` (the arguments text is kept as it came).
+    /// A tool call's arguments are not valid JSON (or exceed the depth or
+    /// size limit): its partial-JSON ops stopped at `arguments_offset` (the
+    /// arguments text is kept as it came). The event's `offset` is that
+    /// byte's place in the stream when the payload holds it unescaped, else
+    /// where the fragment holding it begins (when the arguments end
+    /// unfinished, at their `.done`: where their last fragment ends, or
+    /// begins when escaped). Only with
+    /// [`Fold::with_partial_json`](crate::Fold::with_partial_json).
     InvalidArguments {
+        /// The choice's index.
+        choice: u32,
         /// The tool call's index.
         index: u32,
+        /// Byte offset (0-based) in the call's arguments text where they
+        /// stop being JSON (see
+        /// [`PartialJsonError`](crate::partial_json::PartialJsonError)).
+        arguments_offset: u64,
     },
 }
 
@@ -444,6 +477,17 @@ impl Event<'_> {
                 name: o(name),
                 arguments_delta: o(arguments_delta),
             },
+            ToolCallArgumentsPartial {
+                choice,
+                block,
+                index,
+                ops,
+            } => ToolCallArgumentsPartial {
+                choice,
+                block,
+                index,
+                ops: ops.into_owned(),
+            },
             ToolCallArgumentsDone {
                 choice,
                 block,
@@ -523,6 +567,7 @@ impl Event<'_> {
             | ReasoningDone { choice, .. }
             | ToolCallStart { choice, .. }
             | ToolCallArgumentsDelta { choice, .. }
+            | ToolCallArgumentsPartial { choice, .. }
             | ToolCallArgumentsDone { choice, .. }
             | LogprobsContentDelta { choice, .. }
             | LogprobsContentDone { choice, .. }
@@ -547,6 +592,7 @@ impl Event<'_> {
             | ReasoningDone { block, .. }
             | ToolCallStart { block, .. }
             | ToolCallArgumentsDelta { block, .. }
+            | ToolCallArgumentsPartial { block, .. }
             | ToolCallArgumentsDone { block, .. } => *block,
             _ => None,
         }
@@ -564,6 +610,7 @@ impl Event<'_> {
             ReasoningDone { .. } => "reasoning.done",
             ToolCallStart { .. } => "tool_calls.function.start",
             ToolCallArgumentsDelta { .. } => "tool_calls.function.arguments.delta",
+            ToolCallArgumentsPartial { .. } => "tool_calls.function.arguments.partial",
             ToolCallArgumentsDone { .. } => "tool_calls.function.arguments.done",
             LogprobsContentDelta { .. } => "logprobs.content.delta",
             LogprobsContentDone { .. } => "logprobs.content.done",

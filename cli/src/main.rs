@@ -109,6 +109,9 @@ fn fold_command(
     if let Some(f) = format {
         fold = fold.with_format(f);
     }
+    if command == View::Events && args.partial_json {
+        fold = fold.with_partial_json();
+    }
     if command == View::Stats {
         // Times count from the start of reading.
         fold = fold.timed();

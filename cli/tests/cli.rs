@@ -435,3 +435,97 @@ fn stats_exit_statuses_follow_fold() {
     assert_eq!(status(&out), 3);
     assert_eq!(json(&out)["verdict"], "truncated_inside_event");
 }
+
+/// Applies one op in its JSON form (`{"op":"set","path":P,"value":V}`,
+/// `{"op":"append","path":P,"text":T}`) to `root`.
+fn apply_json_op(root: &mut Value, op: &Value) {
+    let path = op["path"].as_array().unwrap();
+    let mut node = root;
+    let (last, parents) = match path.split_last() {
+        Some((last, parents)) => (Some(last), parents),
+        None => (None, &[][..]),
+    };
+    for seg in parents {
+        node = match seg {
+            Value::String(k) => node.get_mut(k.as_str()).unwrap(),
+            _ => node.get_mut(seg.as_u64().unwrap() as usize).unwrap(),
+        };
+    }
+    match op["op"].as_str().unwrap() {
+        "set" => {
+            let value = op["value"].clone();
+            match last {
+                None => *node = value,
+                Some(Value::String(k)) => {
+                    node.as_object_mut().unwrap().insert(k.clone(), value);
+                }
+                Some(i) => {
+                    let items = node.as_array_mut().unwrap();
+                    let i = i.as_u64().unwrap() as usize;
+                    assert!(i <= items.len(), "an element after the next one");
+                    if i == items.len() {
+                        items.push(value);
+                    } else {
+                        items[i] = value;
+                    }
+                }
+            }
+        }
+        "append" => {
+            if let Some(seg) = last {
+                node = match seg {
+                    Value::String(k) => node.get_mut(k.as_str()).unwrap(),
+                    _ => node.get_mut(seg.as_u64().unwrap() as usize).unwrap(),
+                };
+            }
+            let Value::String(s) = node else {
+                panic!("append to {node}");
+            };
+            s.push_str(op["text"].as_str().unwrap());
+        }
+        other => panic!("unknown op {other}"),
+    }
+}
+
+#[test]
+fn events_partial_json_prints_the_ops_that_rebuild_each_calls_arguments() {
+    let path = corpus(&format!("{TOOLS}.sse"));
+    let path = path.to_str().unwrap();
+    let out = run(&["events", "--partial-json", path]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let events = lines(&out);
+    let mut values = std::collections::BTreeMap::<u64, Value>::new();
+    let mut partial = 0;
+    for (i, e) in events.iter().enumerate() {
+        if e["type"] == "tool_calls.function.arguments.partial" {
+            partial += 1;
+            let prev = &events[i - 1];
+            assert_eq!(prev["type"], "tool_calls.function.arguments.delta");
+            assert_eq!(prev["index"], e["index"], "right after its call's delta");
+            let value = values.entry(e["index"].as_u64().unwrap()).or_default();
+            for op in e["ops"].as_array().unwrap() {
+                apply_json_op(value, op);
+            }
+        }
+    }
+    assert!(partial > 0, "no partial events");
+    let want = expected(TOOLS);
+    let calls = want["choices"][0]["message"]["tool_calls"]
+        .as_array()
+        .unwrap();
+    assert_eq!(values.len(), calls.len());
+    for t in calls {
+        let args: Value =
+            serde_json::from_str(t["function"]["arguments"].as_str().unwrap()).unwrap();
+        assert_eq!(values[&t["index"].as_u64().unwrap()], args);
+    }
+    // Split anywhere, the same lines; without the flag, none of them.
+    let one_byte = run(&["events", "--partial-json", "--chunk-size", "1", path]);
+    assert_eq!(one_byte.stdout, out.stdout);
+    let plain = lines(&run(&["events", path]));
+    let without: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] != "tool_calls.function.arguments.partial")
+        .collect();
+    assert_eq!(without, plain.iter().collect::<Vec<_>>());
+}

@@ -189,8 +189,55 @@ impl Fold {
 
     /// Uses these limits (call it before the first push).
     pub fn with_limits(mut self, limits: Limits) -> Fold {
+        let partial_json = self.state.partial_json;
         self.limits = limits;
         self.state = State::new(&limits);
+        self.state.partial_json = partial_json;
+        self
+    }
+
+    /// Reads every tool call's arguments as partial JSON while they arrive,
+    /// and reports what each piece changed in their value as an
+    /// [`Event::ToolCallArgumentsPartial`] right after its
+    /// [`Event::ToolCallArgumentsDelta`] (DESIGN.md, "Partial JSON of tool
+    /// arguments"; the ops are those of [`partial_json`](crate::partial_json)).
+    /// Every format, whether its arguments stream or arrive whole (those get
+    /// their ops at once). Arguments that are not JSON stop that call's ops
+    /// with a [`Warning::InvalidArguments`]; their text is kept as it came.
+    /// The limits' [`max_depth`](Limits::max_depth) bounds their nesting.
+    ///
+    /// Cost: each piece of arguments is read once, O(arguments) in all;
+    /// without it, no reader is made and nothing is done.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use streamfold::partial_json::OpTarget;
+    /// use streamfold::{Event, Fold, Value};
+    ///
+    /// let chunk = |args: &str| {
+    ///     let delta = serde_json::json!({"tool_calls": [{"index": 0, "function": {"arguments": args}}]});
+    ///     let chunk = serde_json::json!({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta}]});
+    ///     format!("data: {chunk}\n\n")
+    /// };
+    /// let body = [chunk("{\"city\":\"Par"), chunk("is\",\"days\":3"), chunk("}")].concat();
+    ///
+    /// let mut fold = Fold::new().with_partial_json();
+    /// let mut value = Value::Null;
+    /// let mut cities = Vec::new();
+    /// for event in fold.push(body.as_bytes()) {
+    ///     if let Event::ToolCallArgumentsPartial { ops, .. } = event? {
+    ///         value.apply_all(&ops).unwrap();
+    ///         cities.push(value["city"].as_str().unwrap().to_string());
+    ///     }
+    /// }
+    /// assert_eq!(cities, ["Par", "Paris", "Paris"]); // `3` is set at the `}`
+    /// assert_eq!(value, "{\"city\":\"Paris\",\"days\":3}".parse::<Value>().unwrap());
+    /// assert_eq!(fold.tool_call_value(0, 0), Some(value));
+    /// # Ok::<(), streamfold::Error>(())
+    /// ```
+    pub fn with_partial_json(mut self) -> Fold {
+        self.state.partial_json = true;
         self
     }
 
@@ -366,6 +413,17 @@ impl Fold {
     /// The arguments so far of tool call `index` of choice `choice`.
     pub fn tool_call_arguments(&self, choice: u32, index: u32) -> Option<&str> {
         self.state.tool(choice, index).map(|t| t.arguments.as_str())
+    }
+
+    /// The value of tool call `index` of choice `choice` so far: what its
+    /// partial-JSON ops rebuild (see [`Fold::with_partial_json`]), whether
+    /// or not they are reported. `None` before any value has started (no
+    /// arguments yet, or a number that may still grow). Arguments that are
+    /// not JSON give the value up to where they stop being JSON.
+    ///
+    /// Cost: a fresh reading of the arguments, O(their size).
+    pub fn tool_call_value(&self, choice: u32, index: u32) -> Option<crate::Value> {
+        self.state.tool_value(choice, index)
     }
 
     /// The token counts so far, normalized across formats.

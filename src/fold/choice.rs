@@ -1,6 +1,7 @@
 //! Per-choice state: its blocks of text, its tool calls, its lists.
 
 use super::doc::Doc;
+use super::partial::ToolPartial;
 use crate::delta::{BlockKind, LogprobsKind};
 
 /// A block's key, owned (see [`crate::delta::BlockKey`]).
@@ -83,6 +84,8 @@ pub(crate) struct ToolState {
     pub block: Option<usize>,
     /// The events' `block`.
     pub event_block: Option<u32>,
+    /// Its partial-JSON reader (partial JSON on).
+    pub partial: ToolPartial,
 }
 
 /// A list of log-probabilities: its elements as JSON text joined by commas

@@ -23,12 +23,14 @@
 pub(crate) mod choice;
 pub(crate) mod doc;
 mod merge;
+mod partial;
 mod queue;
 
 use std::borrow::Cow;
 
 use crate::delta::{BlockKey, BlockKind, Delta, Key, LogprobsKind, Op, Rule, Scope, StrSpan};
 use crate::event::Warning;
+use crate::json::partial::{Ops, DEFAULT_MAX_BYTES};
 use crate::json::value::Value;
 use crate::limits::{Limit, Limits};
 use crate::usage::TokenCounts;
@@ -36,6 +38,7 @@ use crate::usage::TokenCounts;
 use choice::{BlockState, ChoiceState, Key as BlockId, ListState, ToolState};
 pub(crate) use doc::{parse_raw, Doc};
 pub(crate) use merge::merge_into;
+use partial::PieceAt;
 pub(crate) use queue::{Ev, ExtraAt};
 
 /// A limit hit while folding, at a payload position.
@@ -110,6 +113,13 @@ pub(crate) struct State {
     pub arena: String,
     /// Token counts of queued usage events.
     pub usage_tokens: Vec<TokenCounts>,
+    /// Tool arguments are read as partial JSON (see `partial`).
+    pub partial_json: bool,
+    /// The partial-JSON readers' nesting and size limits.
+    partial_depth: usize,
+    partial_bytes: usize,
+    /// The ops queued partial events point into.
+    pub ops: Ops,
 }
 
 /// Appends `text` to the arena; returns its range.
@@ -151,6 +161,8 @@ impl State {
             max_choices: limits.choices(),
             max_tool_calls: limits.tool_calls(),
             max_blocks: limits.blocks(),
+            partial_depth: limits.depth(),
+            partial_bytes: limits.event_bytes().max(DEFAULT_MAX_BYTES),
             ..State::default()
         }
     }
@@ -160,6 +172,9 @@ impl State {
         self.queue.clear();
         self.arena.clear();
         self.usage_tokens.clear();
+        if !self.ops.is_empty() {
+            self.ops.clear();
+        }
     }
 
     /// True when at least one choice exists and every choice has a finish
@@ -275,13 +290,18 @@ impl State {
                     st.tools[tool].block = Some(b);
                     st.tools[tool].event_block = bk.event_block();
                 }
-                self.tool_fragment(slot, tool, id, kind, name, arguments, data);
+                self.tool_fragment(slot, tool, kind, name, arguments, data, at);
             }
             Op::Arguments { choice, start, end } => {
                 let slot = self.choice_slot(choice, 0)?;
                 if let Some(tool) = self.choices[slot].current {
                     let text = delta.written.get(start..end).unwrap_or("");
-                    self.append_arguments(slot, tool, |a| a.push_str(text));
+                    let piece = PieceAt {
+                        at,
+                        pos: 0,
+                        exact: false,
+                    };
+                    self.append_arguments(slot, tool, |a| a.push_str(text), Some(piece));
                 }
             }
             Op::ToolDone { choice, arguments } => {
@@ -590,6 +610,7 @@ impl State {
         data: &str,
         at: &At<'_>,
     ) {
+        let span = full;
         let full = full.get(data).to_cow();
         let call = &mut self.choices[slot].tools[tool];
         if call.arguments == *full {
@@ -606,6 +627,12 @@ impl State {
                 start,
                 end: call.arguments.len(),
             });
+            let piece = PieceAt {
+                at,
+                pos: span.start() + if span.escaped() { 0 } else { start },
+                exact: !span.escaped(),
+            };
+            self.read_partial(slot, tool, start, Some(piece));
         } else {
             call.arguments.clear();
             call.arguments.push_str(&full);
@@ -616,6 +643,12 @@ impl State {
                 offset: (at.offset)(0),
                 event_index: at.event_index,
             });
+            let piece = PieceAt {
+                at,
+                pos: span.start(),
+                exact: !span.escaped(),
+            };
+            self.restart_partial(slot, tool, Some(piece));
         }
     }
 
@@ -687,11 +720,11 @@ impl State {
         &mut self,
         slot: usize,
         tool: usize,
-        _id: Option<StrSpan>,
         kind: Option<StrSpan>,
         name: Option<StrSpan>,
         arguments: Option<StrSpan>,
         data: &str,
+        at: &At<'_>,
     ) {
         let call = &mut self.choices[slot].tools[tool];
         if call.kind.is_empty() {
@@ -716,12 +749,24 @@ impl State {
             });
         }
         if let Some(a) = arguments.filter(|a| !a.is_empty()) {
-            self.append_arguments(slot, tool, |out| a.get(data).append_to(out));
+            let piece = PieceAt {
+                at,
+                pos: a.start(),
+                exact: !a.escaped(),
+            };
+            self.append_arguments(slot, tool, |out| a.get(data).append_to(out), Some(piece));
         }
     }
 
-    /// Appends text to call `tool`'s arguments (with its delta event).
-    fn append_arguments(&mut self, slot: usize, tool: usize, append: impl FnOnce(&mut String)) {
+    /// Appends text to call `tool`'s arguments (with its delta event, and
+    /// its partial event when partial JSON is on).
+    fn append_arguments(
+        &mut self,
+        slot: usize,
+        tool: usize,
+        append: impl FnOnce(&mut String),
+        piece: Option<PieceAt<'_>>,
+    ) {
         let call = &mut self.choices[slot].tools[tool];
         let start = call.arguments.len();
         append(&mut call.arguments);
@@ -739,6 +784,7 @@ impl State {
             start,
             end: call.arguments.len(),
         });
+        self.read_partial(slot, tool, start, piece);
     }
 
     /// Emits the `.done` event of block `b`'s open run.
@@ -790,7 +836,10 @@ impl State {
                     start: 0,
                     end: call.arguments.len(),
                 });
+                self.read_partial(slot, tool, 0, None);
             }
+            self.finish_partial(slot, tool);
+            let call = &mut self.choices[slot].tools[tool];
             call.done = true;
             let start = call.run_start.min(call.arguments.len());
             call.run_start = call.arguments.len();

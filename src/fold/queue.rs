@@ -49,6 +49,13 @@ pub(crate) enum Ev {
         start: usize,
         end: usize,
     },
+    /// `start..end`: the ops in the state's buffer.
+    ArgumentsPartial {
+        slot: usize,
+        tool: usize,
+        start: usize,
+        end: usize,
+    },
     ArgumentsDone {
         slot: usize,
         tool: usize,
@@ -188,6 +195,20 @@ impl State {
                     index: t.index,
                     name: sub(&t.name, 0, name),
                     arguments_delta: sub(&t.arguments, start, end),
+                }
+            }
+            Ev::ArgumentsPartial {
+                slot,
+                tool,
+                start,
+                end,
+            } => {
+                let t = &self.choices[slot].tools[tool];
+                Event::ToolCallArgumentsPartial {
+                    choice: choice(slot),
+                    block: t.event_block,
+                    index: t.index,
+                    ops: self.ops.range(start..end).into(),
                 }
             }
             Ev::ArgumentsDone {

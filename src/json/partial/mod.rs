@@ -124,6 +124,7 @@
 
 mod apply;
 mod error;
+mod event_ops;
 mod ops;
 mod parser;
 #[cfg(test)]
@@ -131,6 +132,7 @@ mod tests;
 
 pub use apply::{ApplyError, OpTarget};
 pub use error::{ErrorKind, PartialJsonError};
+pub use event_ops::EventOps;
 pub use ops::{Iter, Op, Ops, OpsRef, Path, PathIter, PathSegment, SetValue};
 pub use parser::{PartialJson, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH};
 

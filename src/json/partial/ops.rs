@@ -296,10 +296,15 @@ impl<'a> OpsRef<'a> {
     pub fn to_ops(&self) -> Ops {
         let src = self.ops;
         let recs = &src.recs[self.start..self.end];
+        // Sized for the usual run of sibling ops (one shared prefix, one
+        // segment each): an owned event's copy is then a few exact
+        // allocations.
+        let first_prefix = recs.first().map_or(0, |r| r.prefix_len);
+        let text_len = recs.iter().map(|r| r.text_end - r.text_start).sum();
         let mut out = Ops {
             recs: Vec::with_capacity(recs.len()),
-            segs: Vec::new(),
-            text: String::new(),
+            segs: Vec::with_capacity(recs.len() + first_prefix),
+            text: String::with_capacity(text_len),
         };
         // (source prefix start, len) -> start of its copy in `out`.
         let mut shared: Option<(usize, usize, usize)> = None;
