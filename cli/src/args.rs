@@ -8,11 +8,12 @@ use crate::formats::Format;
 
 const AFTER_HELP: &str = "\
 Input (fold, events, text, sse, stats):
-  PATH     a raw text/event-stream body, a llama-stack recording (.json), or a
-           response recorded by `bench --record` (its arrival times are used);
-           the kind is detected
+  PATH     a raw text/event-stream body, Ollama's NDJSON, a llama-stack
+           recording (.json), or a response recorded by `bench --record` (its
+           arrival times are used); the kind and the wire format are detected
   -        read standard input as it arrives (e.g. curl -N ... | streamfold text -)
-  (none)   a built-in sample: gpt-4o naming the planet with rings
+  (none)   a built-in sample: gpt-4o naming the planet with rings (with
+           --format NAME, a small real stream of that format)
 
 Exit status: 0 complete; 1 usage or I/O error; 2 malformed stream or provider
 error; 3 stream ended before it was complete. With 2 or 3, `fold` still prints
@@ -97,9 +98,10 @@ pub enum Input {
 
 #[derive(Debug, Clone, ClapArgs)]
 pub struct ServeArgs {
-    /// Recordings to replay: `.sse` bodies, llama-stack recordings, responses
-    /// recorded by `bench --record` (or their folder) [default: the built-in
-    /// sample].
+    /// Recordings to replay: `.sse` bodies, NDJSON, llama-stack recordings,
+    /// responses recorded by `bench --record` (or their folder), each on the
+    /// endpoint of its detected format [default: a built-in sample of each
+    /// format].
     #[arg(value_name = "RECORDINGS")]
     pub recordings: Vec<PathBuf>,
     /// Address to listen on (port 0: any free port, printed on stdout).

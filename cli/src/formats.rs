@@ -1,7 +1,9 @@
-//! Everything `serve` and `bench` know about each wire format, in one
-//! table: its endpoint, its default request body, its HTTP error bodies, its
-//! in-band error event, its terminator, how a recording of it is
-//! recognised, and which quirks apply to it.
+//! Everything the command knows about each wire format, in one table: its
+//! endpoint, its default request body, its built-in sample, its HTTP error
+//! bodies, its in-band error event, its terminator, and which quirks apply
+//! to it. What a format's payloads mean (text, usage, errors, the final
+//! object) is the library's: the command reads its events and final object,
+//! never the format's fields.
 //!
 //! Adding a format is adding a row here (and the library folding it).
 
@@ -16,10 +18,14 @@ pub struct Spec {
     pub format: Format,
     /// The streaming endpoint (Gemini's holds the model: see [`for_path`]).
     pub path: &'static str,
-    /// Whether the body's `"stream"` decides streaming (else the path does).
-    pub stream_field: bool,
+    /// `Some(default)`: the body's `"stream"` decides streaming (`default`
+    /// when it is absent); `None`: the path does.
+    pub stream_field: Option<bool>,
     /// A minimal streaming request for `model`.
     pub body: fn(model: &str) -> Value,
+    /// A small real stream of the format, which `serve` replays when given
+    /// no recording (see tests/data/README.md).
+    pub sample: &'static [u8],
     /// The provider's JSON error body for an HTTP status (429 or 500).
     pub http_error: fn(status: u16) -> Value,
     /// The provider's in-band error, as one SSE event (bytes, blank line
@@ -67,11 +73,12 @@ pub static TABLE: [Spec; 6] = [
     Spec {
         format: Format::OpenAiChat,
         path: "/v1/chat/completions",
-        stream_field: true,
+        stream_field: Some(false),
         body: |model| {
             json!({"model": model, "messages": [{"role": "user", "content": PROMPT}],
                    "stream": true, "stream_options": {"include_usage": true}})
         },
+        sample: include_bytes!("../../tests/data/openai-gpt-4o-saturn.sse"),
         http_error: openai_error,
         in_band_error: "data: {\"error\":{\"message\":\"The server had an error while processing your request. Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n",
         done: Some("data: [DONE]\n\n"),
@@ -89,11 +96,12 @@ pub static TABLE: [Spec; 6] = [
     Spec {
         format: Format::OpenAiCompletions,
         path: "/v1/completions",
-        stream_field: true,
+        stream_field: Some(false),
         body: |model| {
             json!({"model": model, "prompt": PROMPT, "max_tokens": 64,
                    "stream": true, "stream_options": {"include_usage": true}})
         },
+        sample: include_bytes!("../../tests/data/formats/completions-openai-instruct.sse"),
         http_error: openai_error,
         in_band_error: "data: {\"error\":{\"message\":\"The server had an error while processing your request. Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n",
         done: Some("data: [DONE]\n\n"),
@@ -108,8 +116,9 @@ pub static TABLE: [Spec; 6] = [
     Spec {
         format: Format::OpenAiResponses,
         path: "/v1/responses",
-        stream_field: true,
+        stream_field: Some(false),
         body: |model| json!({"model": model, "input": PROMPT, "stream": true}),
+        sample: include_bytes!("../../tests/data/corpus/openai-responses/openai-gpt-4o-2024-08-06-0368d3e425.sse"),
         http_error: openai_error,
         in_band_error: "event: error\ndata: {\"type\":\"error\",\"code\":\"server_error\",\"message\":\"The server had an error while processing your request.\",\"param\":null}\n\n",
         done: None,
@@ -123,11 +132,12 @@ pub static TABLE: [Spec; 6] = [
     Spec {
         format: Format::AnthropicMessages,
         path: "/v1/messages",
-        stream_field: true,
+        stream_field: Some(false),
         body: |model| {
             json!({"model": model, "max_tokens": 1024,
                    "messages": [{"role": "user", "content": PROMPT}], "stream": true})
         },
+        sample: include_bytes!("../../tests/data/corpus/anthropic-messages/anthropic-claude-sonnet-4-5-20250929-7109ee1a32.sse"),
         http_error: anthropic_error,
         in_band_error: "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n",
         done: None,
@@ -141,8 +151,9 @@ pub static TABLE: [Spec; 6] = [
     Spec {
         format: Format::Gemini,
         path: "/v1beta/models/{model}:streamGenerateContent",
-        stream_field: false,
+        stream_field: None,
         body: |_| json!({"contents": [{"role": "user", "parts": [{"text": PROMPT}]}]}),
+        sample: include_bytes!("../../tests/data/corpus/gemini-sse/gemini-gemini-2.5-flash-7fc9d43094.sse"),
         http_error: gemini_error,
         in_band_error: "data: {\"error\":{\"code\":503,\"message\":\"The model is overloaded. Please try again later.\",\"status\":\"UNAVAILABLE\"}}\n\n",
         done: None,
@@ -156,10 +167,11 @@ pub static TABLE: [Spec; 6] = [
     Spec {
         format: Format::Ollama,
         path: "/api/chat",
-        stream_field: true,
+        stream_field: Some(true),
         body: |model| {
             json!({"model": model, "messages": [{"role": "user", "content": PROMPT}], "stream": true})
         },
+        sample: include_bytes!("../../tests/data/formats/ollama-chat-thinking-tools.ndjson"),
         http_error: ollama_error,
         in_band_error: "{\"error\":\"an error was encountered while running the model\"}\n",
         done: None,
@@ -173,12 +185,6 @@ pub fn spec(format: Format) -> &'static Spec {
         .iter()
         .find(|s| s.format == format)
         .expect("every format has a row")
-}
-
-/// Whether the library folds this format yet (serve replays and bench
-/// measures only those).
-pub fn folds(format: Format) -> bool {
-    format == Format::OpenAiChat
 }
 
 /// The format an endpoint path serves (the query string aside; a prefix

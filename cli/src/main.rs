@@ -17,6 +17,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use args::{Command, Global, Input};
+use formats::Format;
 use input::Source;
 use serde::Serialize;
 use streamfold::sse::{self, Item};
@@ -68,7 +69,7 @@ fn run(view: View, input: &Input, args: &Global) -> u8 {
             return status;
         }
     }
-    let source = match Source::open(input) {
+    let source = match Source::open(input, args.format) {
         Ok(s) => s,
         Err(msg) => {
             eprintln!("streamfold: {msg}");
@@ -104,11 +105,8 @@ fn fold_command(
     limits: Limits,
     out: &mut impl Write,
 ) -> io::Result<u8> {
-    let (chunk_size, format) = (args.chunk_size, args.format);
-    let mut fold = Fold::new().with_limits(limits);
-    if let Some(f) = format {
-        fold = fold.with_format(f);
-    }
+    let chunk_size = args.chunk_size;
+    let mut fold = folding::new(args.format, limits);
     if command == View::Events && args.partial_json {
         fold = fold.with_partial_json();
     }
@@ -165,6 +163,7 @@ fn fold_command(
 /// Prints the completion for `fold` (or the timing for `stats`); reports
 /// the outcome; returns the exit status.
 fn print_completion(command: View, fold: Fold, out: &mut impl Write) -> io::Result<u8> {
+    let format = fold.format();
     if command == View::Stats {
         if let Some(timing) = fold.timing() {
             stats::print(&timing, fold.verdict(), out)?;
@@ -173,7 +172,7 @@ fn print_completion(command: View, fold: Fold, out: &mut impl Write) -> io::Resu
     let (completion, status) = match fold.finish() {
         Ok(c) => (Some(c), 0),
         Err(e) => {
-            eprintln!("streamfold: {}", describe(&e));
+            eprintln!("streamfold: {}", describe(&e, format));
             let status = if e.is_truncation() {
                 TRUNCATED
             } else if matches!(e.kind(), ErrorKind::Transport(_)) {
@@ -197,17 +196,23 @@ fn print_completion(command: View, fold: Fold, out: &mut impl Write) -> io::Resu
     Ok(status)
 }
 
-/// One line: what went wrong, where, and what to do.
-fn describe(e: &Error) -> String {
+/// One line: what went wrong, where, and what to do (`format`: the
+/// stream's, when known).
+fn describe(e: &Error, format: Option<Format>) -> String {
     let hint = match e.kind() {
         ErrorKind::Limit {
             limit: Limit::EventBytes,
             ..
         } => "; raise it with --max-event-bytes",
         ErrorKind::Truncated { .. } => "; what arrived is kept",
-        ErrorKind::Json { .. } | ErrorKind::Shape { .. } => {
-            "; the stream is not valid OpenAI chat chunks"
-        }
+        ErrorKind::Json { .. } | ErrorKind::Shape { .. } => match format {
+            Some(f) => {
+                return format!(
+                    "{e}; the stream is not valid {f} payloads (name another with --format)"
+                )
+            }
+            None => "; the stream is in no known format (name one with --format)",
+        },
         _ => "",
     };
     format!("{e}{hint}")
@@ -272,7 +277,7 @@ fn sse_command(
         return Ok(USAGE_OR_IO);
     }
     if let Some(e) = failure {
-        eprintln!("streamfold: {}", describe(&e));
+        eprintln!("streamfold: {}", describe(&e, None));
         return Ok(MALFORMED);
     }
     let end = parser.finish();

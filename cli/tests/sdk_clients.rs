@@ -1,6 +1,7 @@
-//! `serve` read by the official openai-python SDK: its streams reassemble
-//! to the same text as `streamfold fold` of the recording, and
-//! `"stream": false` returns that fold.
+//! `serve` read by the official SDKs (openai-python's chat and Responses
+//! streams, anthropic-python's Messages stream): each reassembles to the
+//! same text as `streamfold fold` of the recording served, and `"stream":
+//! false` returns that fold.
 //!
 //! The SDKs come from PyPI, at the versions pinned in
 //! `cli/tests/sdk/requirements.txt`, in a venv the test builds once under
@@ -65,14 +66,59 @@ fn python() -> PathBuf {
     py
 }
 
+/// The text of `streamfold fold --format FORMAT` (the built-in sample of
+/// that format, which `serve` replays on its endpoint), read from the
+/// format's final object as its SDK defines it.
+fn folded_text(format: &str) -> String {
+    let out = run(support::bin().args(["fold", "--format", format]));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let texts = |items: &Value, kind: &str| -> String {
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["type"] == kind)
+            .map(|b| b["text"].as_str().unwrap())
+            .collect()
+    };
+    let text = match format {
+        "openai-chat" => v["choices"][0]["message"]["content"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        // openai-python's `output_text`: the output_text parts of the
+        // message items.
+        "openai-responses" => v["output"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|item| item["type"] == "message")
+            .map(|item| texts(&item["content"], "output_text"))
+            .collect(),
+        // anthropic-python's `get_final_text()`: the text blocks joined.
+        "anthropic-messages" => texts(&v["content"], "text"),
+        other => unreachable!("{other}"),
+    };
+    assert!(!text.is_empty(), "{format}: the sample has text");
+    text
+}
+
 #[test]
-fn the_openai_sdk_reads_serve_to_the_fold_of_the_recording() {
+fn the_official_sdks_read_serve_to_the_fold_of_the_recording() {
     let py = python();
-    let want: Value = serde_json::from_slice(&run(support::bin().arg("fold")).stdout).unwrap();
-    let want = want["choices"][0]["message"]["content"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let want = [
+        ("openai-chat", "chat", folded_text("openai-chat")),
+        (
+            "openai-responses",
+            "responses",
+            folded_text("openai-responses"),
+        ),
+        (
+            "anthropic-messages",
+            "messages",
+            folded_text("anthropic-messages"),
+        ),
+    ];
     let dir = scratch("sdk");
     for quirks in [
         &[][..],
@@ -93,13 +139,20 @@ fn the_openai_sdk_reads_serve_to_the_fold_of_the_recording() {
             .arg(&serve.url));
         drop(serve);
         let got: Value = serde_json::from_slice(&out.stdout).unwrap();
-        for key in [
-            "chat_stream_text",
-            "chat_stream_final",
-            "chat_chunks_text",
-            "chat_plain",
-        ] {
-            assert_eq!(got[key], want, "{key} with {quirks:?}");
+        let mut checked = 0;
+        for (format, prefix, text) in &want {
+            let keys: Vec<&String> = got
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| k.starts_with(&format!("{prefix}_")))
+                .collect();
+            assert!(keys.len() >= 3, "{format}: {keys:?}");
+            for key in keys {
+                assert_eq!(got[key], *text, "{format}: {key} with {quirks:?}");
+                checked += 1;
+            }
         }
+        assert_eq!(checked, got.as_object().unwrap().len());
     }
 }

@@ -337,3 +337,287 @@ fn bench_merge_combines_runs_exactly() {
         a["total_output_tokens"].as_u64().unwrap() + b["total_output_tokens"].as_u64().unwrap()
     );
 }
+
+/// Every streaming endpoint `serve` speaks: its format, and the path bench
+/// is pointed at.
+const ENDPOINTS: [(&str, &str); 6] = [
+    ("openai-chat", "/v1/chat/completions"),
+    ("openai-completions", "/v1/completions"),
+    ("openai-responses", "/v1/responses"),
+    ("anthropic-messages", "/v1/messages"),
+    (
+        "gemini",
+        "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+    ),
+    ("ollama", "/api/chat"),
+];
+
+/// Two recordings of each format, from the project's test data.
+fn recordings(format: &str) -> [std::path::PathBuf; 2] {
+    let d = support::data();
+    let [a, b] = match format {
+        "openai-chat" => [
+            "corpus/openai-chat/openai-gpt-4o-65d741c677.sse",
+            "corpus/openai-chat/openai-gpt-4o-1859574ce1.sse",
+        ],
+        "openai-completions" => [
+            "formats/completions-openai-instruct.sse",
+            "formats/completions-vllm-n2-logprobs.sse",
+        ],
+        "openai-responses" => [
+            "corpus/openai-responses/openai-gpt-4o-2024-08-06-0368d3e425.sse",
+            "corpus/openai-responses/openai-gpt-4o-mini-2024-07-18-30abde1784.sse",
+        ],
+        "anthropic-messages" => [
+            "corpus/anthropic-messages/anthropic-claude-sonnet-4-5-20250929-7109ee1a32.sse",
+            "corpus/anthropic-messages/anthropic-claude-haiku-4-5-20251001-145f9aba13.sse",
+        ],
+        "gemini" => [
+            "corpus/gemini-sse/gemini-gemini-2.5-flash-7fc9d43094.sse",
+            "corpus/gemini-sse/gemini-gemini-2.5-pro-af487bd032.sse",
+        ],
+        "ollama" => [
+            "formats/ollama-chat-thinking-tools.ndjson",
+            "formats/ollama-generate-thinking-context.ndjson",
+        ],
+        other => unreachable!("{other}"),
+    };
+    [d.join(a), d.join(b)]
+}
+
+/// `streamfold stats` of a recording (the oracle of its tokens and
+/// deltas: the same library, reading the file rather than the network).
+fn stats_of(path: &std::path::Path) -> Value {
+    serde_json::from_slice(&run(support::bin().arg("stats").arg(path)).stdout).unwrap()
+}
+
+#[test]
+fn every_endpoint_replays_its_recordings_round_robin_and_bench_measures_them() {
+    let _alone = alone();
+    let dir = scratch("endpoints");
+    let files: Vec<std::path::PathBuf> = ENDPOINTS
+        .iter()
+        .flat_map(|(format, _)| recordings(format))
+        .collect();
+    let mut args: Vec<&str> = files.iter().map(|p| p.to_str().unwrap()).collect();
+    args.extend(["--ttft", "20", "--itl", "4"]);
+    let serve = Serve::start(&args, &dir);
+    let n = 6;
+    let mut results = Vec::new();
+    for (format, path) in ENDPOINTS {
+        let out = scratch(&format!("endpoints-{format}"));
+        let url = format!("{}{path}", serve.url);
+        let result = bench(&url, &["-c", "2", "-n", &n.to_string(), "-q"], &out);
+        results.push((format, result));
+    }
+    let schedule = by_request(&serve.stop());
+    let mut ttft_err = Vec::new();
+    for (format, result) in &results {
+        assert_eq!(result["completed"], n, "{format}: {result}");
+        assert_eq!(result["failed"], 0, "{format}");
+        let want: Vec<Value> = recordings(format).iter().map(|p| stats_of(p)).collect();
+        let mut seen = [0; 2];
+        for row in result["requests"].as_array().unwrap() {
+            assert!(row["error"].is_null(), "{format}: {row}");
+            assert_ne!(row["verdict"], "no_finish_reason", "{format}: {row}");
+            // Round-robin: each request got one of the two recordings,
+            // whole.
+            let which = want
+                .iter()
+                .position(|w| {
+                    w["content_deltas"] == row["content_deltas"]
+                        && (w["output_tokens"].is_null()
+                            || w["output_tokens"] == row["output_tokens"])
+                })
+                .unwrap_or_else(|| panic!("{format}: {row} is neither of {want:?}"));
+            seen[which] += 1;
+            let id = row["request_id"].as_str().unwrap();
+            let happened = &schedule[id];
+            let request = happened.iter().find(|(k, _)| k == "request").unwrap().1;
+            let first = happened.iter().find(|(k, _)| k == "content").unwrap().1;
+            assert!(happened.iter().any(|(k, _)| k == "end"), "{format}: {id}");
+            // A stream of tool calls only has no TTFT: its first token is
+            // one of arguments.
+            let ttft = if row["ttft_ms"].is_null() {
+                f(&row["ttft_tool_ms"])
+            } else {
+                f(&row["ttft_ms"])
+            };
+            ttft_err.push((ttft - (first - request) * 1e3).abs());
+            assert!(ttft >= 19.0, "{format}: paced: {row}");
+        }
+        assert_eq!(seen, [n / 2, n / 2], "{format}: round-robin");
+    }
+    let (median, max) = (percentile(&ttft_err, 50.0), percentile(&ttft_err, 100.0));
+    assert!(
+        median < 1.0 && max < 10.0,
+        "TTFT error median {median} ms, max {max} ms"
+    );
+}
+
+#[test]
+fn every_endpoint_paces_content_events_by_ttft_and_itl() {
+    let _alone = alone();
+    let dir = scratch("pacing");
+    // The built-in samples, one of each format.
+    let serve = Serve::start(&["--ttft", "30", "--itl", "10"], &dir);
+    let mut rows = Vec::new();
+    for (format, path) in ENDPOINTS {
+        let out = scratch(&format!("pacing-{format}"));
+        let result = bench(&format!("{}{path}", serve.url), &["-n", "2", "-q"], &out);
+        assert_eq!(result["completed"], 2, "{format}: {result}");
+        for row in result["requests"].as_array().unwrap() {
+            rows.push((format, row.clone()));
+        }
+    }
+    let schedule = by_request(&serve.stop());
+    for (format, row) in rows {
+        let id = row["request_id"].as_str().unwrap();
+        let happened = &schedule[id];
+        let request = happened.iter().find(|(k, _)| k == "request").unwrap().1;
+        let contents: Vec<f64> = happened
+            .iter()
+            .filter(|(k, _)| k == "content")
+            .map(|(_, t)| (t - request) * 1e3)
+            .collect();
+        assert!(contents.len() >= 2, "{format}: {happened:?}");
+        // The k-th text event goes at TTFT + k × ITL.
+        for (k, at) in contents.iter().enumerate() {
+            let due = 30.0 + 10.0 * k as f64;
+            assert!(
+                *at >= due - 0.5 && *at < due + 15.0,
+                "{format}: text event {k} at {at} ms, due at {due} ms"
+            );
+        }
+        // Bench's first token is serve's first text event.
+        assert!((f(&row["ttft_ms"]) - contents[0]).abs() < 15.0, "{format}");
+    }
+}
+
+#[test]
+fn every_endpoint_answers_stream_false_with_the_fold_of_its_sample() {
+    let _alone = alone();
+    let dir = scratch("nostream-all");
+    let serve = Serve::start(&["--ttft", "1", "--itl", "0"], &dir);
+    let bodies = [
+        (
+            "openai-chat",
+            "/v1/chat/completions",
+            r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":false}"#,
+        ),
+        (
+            "openai-completions",
+            "/v1/completions",
+            r#"{"model":"m","prompt":"hi"}"#,
+        ),
+        (
+            "openai-responses",
+            "/v1/responses",
+            r#"{"model":"m","input":"hi","stream":false}"#,
+        ),
+        (
+            "anthropic-messages",
+            "/v1/messages",
+            r#"{"model":"m","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}"#,
+        ),
+        (
+            "gemini",
+            "/v1beta/models/m:generateContent",
+            r#"{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}"#,
+        ),
+        (
+            "ollama",
+            "/api/chat",
+            r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":false}"#,
+        ),
+    ];
+    for (format, path, body) in bodies {
+        let fold = run(support::bin().args(["fold", "--format", format]));
+        let want: Value = serde_json::from_slice(&fold.stdout).unwrap();
+        let out = run(std::process::Command::new("curl")
+            .args(["-sS", "-H", "content-type: application/json", "-d", body])
+            .arg(format!("{}{path}", serve.url)));
+        let got: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{format}: {e}: {}", String::from_utf8_lossy(&out.stdout)));
+        assert_eq!(got, want, "{format}");
+    }
+}
+
+#[test]
+fn faults_on_every_endpoint_are_counted_by_kind_in_the_formats_own_shapes() {
+    let _alone = alone();
+    let dir = scratch("faults-all");
+    let serve = Serve::start(
+        &[
+            "--ttft",
+            "2",
+            "--itl",
+            "1",
+            "--fail-rate",
+            "0.2",
+            "--cut-rate",
+            "0.2",
+            "--error-rate",
+            "0.2",
+            "--seed",
+            "5",
+        ],
+        &dir,
+    );
+    let n = 60;
+    let mut results = Vec::new();
+    for (format, path) in ENDPOINTS {
+        let out = scratch(&format!("faults-{format}"));
+        let url = format!("{}{path}", serve.url);
+        results.push((
+            format,
+            bench(&url, &["-c", "6", "-n", &n.to_string(), "-q"], &out),
+        ));
+    }
+    let schedule = by_request(&serve.stop());
+    for (format, result) in &results {
+        let mut count = HashMap::<&str, u64>::new();
+        for row in result["requests"].as_array().unwrap() {
+            let id = row["request_id"].as_str().expect("every answer has an id");
+            let happened = &schedule[id];
+            let fault = ["fail", "cut", "error"]
+                .into_iter()
+                .find(|k| happened.iter().any(|(h, _)| h == k));
+            let want = fault.map(|k| match k {
+                "fail" => "http",
+                "cut" => "truncated",
+                _ => "provider",
+            });
+            assert_eq!(row["error"]["kind"].as_str(), want, "{format}: {row}");
+            if let Some(k) = fault {
+                *count.entry(k).or_default() += 1;
+            }
+            if want == Some("http") {
+                // The provider's error body was read for its message.
+                let message = row["error"]["message"].as_str().unwrap();
+                assert!(
+                    !message.is_empty() && !message.contains('{'),
+                    "{format}: {row}"
+                );
+            }
+            if want == Some("provider") {
+                assert_eq!(row["verdict"], "error_in_stream", "{format}: {row}");
+            }
+        }
+        let e = &result["errors"];
+        for (kind, key) in [
+            ("fail", "http"),
+            ("cut", "truncated"),
+            ("error", "provider"),
+        ] {
+            let c = count.get(kind).copied().unwrap_or(0);
+            assert!(c > 0, "{format}: no {kind} among {n}");
+            assert_eq!(e[key], c, "{format}: {key}");
+        }
+        assert_eq!(e["transport"], 0, "{format}");
+        assert_eq!(e["malformed"], 0, "{format}");
+        let failed: u64 = count.values().sum();
+        assert_eq!(result["failed"], failed, "{format}");
+        assert_eq!(result["completed"], n as u64 - failed, "{format}");
+    }
+}

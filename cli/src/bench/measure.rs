@@ -78,15 +78,15 @@ pub struct Measure {
 }
 
 impl Measure {
-    pub fn new(format: Format) -> Result<Measure, String> {
-        Ok(Measure {
-            fold: folding::new(Some(format), Limits::default())?,
+    pub fn new(format: Format) -> Measure {
+        Measure {
+            fold: folding::new(Some(format), Limits::default()),
             watch: Stopwatch::untimed(),
             status: None,
             error_body: Vec::new(),
             input_tokens: None,
             last_at: Duration::ZERO,
-        })
+        }
     }
 
     pub fn status(&mut self, status: u16) {

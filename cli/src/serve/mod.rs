@@ -313,9 +313,12 @@ async fn handle(req: Request<Incoming>, arrival_ns: u64, state: &State) -> Respo
         Err(e) => return message(StatusCode::BAD_REQUEST, &e, &request_id),
     };
     let spec = formats::spec(format);
-    let streaming = if spec.stream_field {
+    let streaming = if let Some(default) = spec.stream_field {
         match serde_json::from_slice::<serde_json::Value>(&body) {
-            Ok(v) => v.get("stream") == Some(&serde_json::Value::Bool(true)),
+            Ok(v) => v
+                .get("stream")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(default),
             Err(e) => {
                 return message(
                     StatusCode::BAD_REQUEST,
@@ -387,7 +390,14 @@ async fn handle(req: Request<Incoming>, arrival_ns: u64, state: &State) -> Respo
     );
     Response::builder()
         .status(StatusCode::OK)
-        .header("content-type", "text/event-stream")
+        .header(
+            "content-type",
+            if format.is_ndjson() {
+                "application/x-ndjson"
+            } else {
+                "text/event-stream"
+            },
+        )
         .header("cache-control", "no-cache")
         .header("x-request-id", &*request_id)
         .body(ServeBody::Paced(Box::new(body)))

@@ -21,9 +21,6 @@ use crate::formats::{self, Format, Quirk};
 use crate::record::{self, Recording};
 use crate::recording as llama;
 
-/// The built-in sample (see tests/data/README.md).
-pub const SAMPLE: &[u8] = include_bytes!("../../../tests/data/openai-gpt-4o-saturn.sse");
-
 #[derive(Debug)]
 pub struct Step {
     pub bytes: Bytes,
@@ -42,19 +39,25 @@ pub struct Script {
     pub final_json: Bytes,
 }
 
-/// One SSE event, as read.
+/// One SSE event (or one NDJSON line), as read.
 #[derive(Debug, Clone)]
 struct Ev {
     kind: String,
     id: String,
     data: String,
+    /// A line of NDJSON, not an SSE event.
+    line: bool,
 }
 
-/// Loads the recordings named on the command line (files or folders).
+/// Loads the recordings named on the command line (files or folders); with
+/// none, each format's built-in sample.
 pub fn load(paths: &[std::path::PathBuf], quirks: &[Quirk]) -> Result<Vec<Script>, String> {
     let mut scripts = Vec::new();
     if paths.is_empty() {
-        scripts.push(from_sse("built-in sample", SAMPLE, quirks)?);
+        for row in &formats::TABLE {
+            let name = format!("the built-in {} sample", row.format);
+            scripts.push(from_sse(&name, row.sample, quirks)?);
+        }
     }
     for path in paths {
         if path.is_dir() {
@@ -86,7 +89,7 @@ fn from_file(path: &Path, quirks: &[Quirk]) -> Result<Script, String> {
         let rec = Recording::parse(&bytes).map_err(|e| format!("{name}: {e}"))?;
         return from_recording(&name, &rec);
     }
-    if llama::looks_like_json(&bytes) {
+    if llama::is_recording(&bytes) {
         let sse = llama::to_sse(&bytes).map_err(|e| format!("{name}: {e}"))?;
         return from_sse(&name, &sse, quirks);
     }
@@ -94,6 +97,20 @@ fn from_file(path: &Path, quirks: &[Quirk]) -> Result<Script, String> {
 }
 
 fn parse_events(name: &str, body: &[u8]) -> Result<Vec<Ev>, String> {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        // NDJSON (Ollama): one JSON object a line.
+        let text = std::str::from_utf8(body).map_err(|e| format!("{name}: {e}"))?;
+        return Ok(text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| Ev {
+                kind: String::new(),
+                id: String::new(),
+                data: l.to_string(),
+                line: true,
+            })
+            .collect());
+    }
     let mut parser = Parser::new();
     let mut rest = body;
     let mut events = Vec::new();
@@ -103,6 +120,7 @@ fn parse_events(name: &str, body: &[u8]) -> Result<Vec<Ev>, String> {
                 kind: e.event.to_string(),
                 id: e.id.to_string(),
                 data: e.data.to_string(),
+                line: false,
             }),
             Ok(Some(Item::Retry(_))) => {}
             Ok(None) if rest.is_empty() => break,
@@ -124,12 +142,7 @@ fn detect(name: &str, events: &[Ev]) -> Result<Format, String> {
 fn from_sse(name: &str, body: &[u8], quirks: &[Quirk]) -> Result<Script, String> {
     let events = parse_events(name, body)?;
     let format = detect(name, &events)?;
-    if !formats::folds(format) {
-        return Err(format!(
-            "{name}: a {format} stream, which the library does not fold yet"
-        ));
-    }
-    let mut fold = folding::new(Some(format), Limits::default())?;
+    let mut fold = folding::new(Some(format), Limits::default());
     fold.push(body).for_each(drop);
     let final_json = Bytes::from(folding::final_json(fold));
 
@@ -157,7 +170,7 @@ fn from_sse(name: &str, body: &[u8], quirks: &[Quirk]) -> Result<Script, String>
     let no_space = applies(Quirk::NoSpace);
 
     // Which events carry text: fold them one by one.
-    let mut fold = folding::new(Some(format), Limits::default())?;
+    let mut fold = folding::new(Some(format), Limits::default());
     let mut steps: Vec<Step> = Vec::new();
     let mut pending = Vec::new();
     for e in &events {
@@ -195,6 +208,9 @@ fn flush(steps: &mut Vec<Step>, pending: &mut Vec<(String, bool)>) {
 
 fn serialize(e: &Ev, crlf: bool, no_space: bool) -> String {
     let eol = if crlf { "\r\n" } else { "\n" };
+    if e.line {
+        return format!("{}{eol}", e.data);
+    }
     let sep = if no_space { ":" } else { ": " };
     let mut out = String::with_capacity(e.data.len() + 16);
     if e.kind != "message" {
@@ -222,6 +238,7 @@ fn event_of(v: &Value, like: &Ev) -> Ev {
         kind: like.kind.clone(),
         id: like.id.clone(),
         data: v.to_string(),
+        line: like.line,
     }
 }
 
@@ -328,6 +345,7 @@ fn usage_chunk(events: &mut Vec<Ev>, done: Option<&str>) {
             kind: "message".into(),
             id: template.id,
             data: Value::Object(chunk).to_string(),
+            line: false,
         },
     );
 }
@@ -351,13 +369,8 @@ fn from_recording(name: &str, rec: &Recording) -> Result<Script, String> {
         .format
         .parse()
         .map_err(|e| format!("{name}: {e}"))?;
-    if !formats::folds(format) {
-        return Err(format!(
-            "{name}: a {format} stream, which the library does not fold yet"
-        ));
-    }
-    let mut whole = folding::new(Some(format), Limits::default())?;
-    let mut fold = folding::new(Some(format), Limits::default())?;
+    let mut whole = folding::new(Some(format), Limits::default());
+    let mut fold = folding::new(Some(format), Limits::default());
     let mut steps = Vec::new();
     for (at, bytes) in &rec.reads {
         whole.push(bytes).for_each(drop);
@@ -381,6 +394,10 @@ fn from_recording(name: &str, rec: &Recording) -> Result<Script, String> {
 mod tests {
     use super::*;
 
+    fn sample() -> &'static [u8] {
+        formats::spec(Format::OpenAiChat).sample
+    }
+
     fn body(script: &Script) -> Vec<u8> {
         script
             .steps
@@ -390,7 +407,7 @@ mod tests {
     }
 
     fn text_of(bytes: &[u8]) -> String {
-        let mut fold = folding::new(None, Limits::default()).unwrap();
+        let mut fold = folding::new(None, Limits::default());
         let mut text = String::new();
         for ev in fold.push(bytes).flatten() {
             if let streamfold::Event::ContentDelta { delta, .. } = ev {
@@ -402,7 +419,7 @@ mod tests {
 
     #[test]
     fn the_sample_is_one_leading_step_then_one_step_per_text_event() {
-        let s = from_sse("sample", SAMPLE, &[]).unwrap();
+        let s = from_sse("sample", sample(), &[]).unwrap();
         assert_eq!(s.format, Format::OpenAiChat);
         assert!(!s.steps[0].text, "the role-only chunk goes first, alone");
         assert!(s.steps[1..].iter().all(|s| s.text));
@@ -426,10 +443,10 @@ data: [DONE]\n\n";
 
     #[test]
     fn quirks_keep_the_text_and_change_the_framing() {
-        let plain = from_sse("sample", SAMPLE, &[]).unwrap();
+        let plain = from_sse("sample", sample(), &[]).unwrap();
         let want = text_of(&body(&plain));
         let all: Vec<Quirk> = formats::QUIRKS.iter().map(|(_, q)| *q).collect();
-        let q = from_sse("sample", SAMPLE, &all).unwrap();
+        let q = from_sse("sample", sample(), &all).unwrap();
         let b = body(&q);
         assert_eq!(text_of(&b), want);
         let s = String::from_utf8(b).unwrap();

@@ -2,10 +2,16 @@
 what each reassembled, as one JSON object.
 
   python read_streams.py BASE_URL
+
+Chat and Responses through openai-python, Messages through
+anthropic-python: for each, the text its stream's deltas add up to, the
+text of the SDK's own accumulated final object, and the text of the
+non-streamed answer.
 """
 import json
 import sys
 
+import anthropic
 import openai
 
 base = sys.argv[1]
@@ -31,4 +37,34 @@ out["chat_chunks_text"] = "".join(
 # Not streamed: the fold.
 plain = client.chat.completions.create(model="m", messages=messages, stream=False)
 out["chat_plain"] = plain.choices[0].message.content
+
+# Responses, streamed: the output text deltas, and get_final_response().
+text = ""
+with client.responses.stream(model="m", input="Which planet has rings?") as stream:
+    for event in stream:
+        if event.type == "response.output_text.delta":
+            text += event.delta
+    final = stream.get_final_response()
+out["responses_stream_text"] = text
+out["responses_stream_final"] = final.output_text
+plain = client.responses.create(model="m", input="Which planet has rings?", stream=False)
+out["responses_plain"] = plain.output_text
+
+# Anthropic Messages, streamed: the text stream, and get_final_message().
+claude = anthropic.Anthropic(base_url=base, api_key="none", max_retries=0)
+
+
+def text_of(message):
+    return "".join(b.text for b in message.content if b.type == "text")
+
+
+with claude.messages.stream(model="m", max_tokens=1024, messages=messages) as stream:
+    text = "".join(stream.text_stream)
+    final = stream.get_final_message()
+    final_text = stream.get_final_text()
+out["messages_stream_text"] = text
+out["messages_stream_final"] = text_of(final)
+out["messages_stream_final_text"] = final_text
+plain = claude.messages.create(model="m", max_tokens=1024, messages=messages)
+out["messages_plain"] = text_of(plain)
 print(json.dumps(out))
