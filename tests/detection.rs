@@ -90,10 +90,12 @@ fn detect(name: &str, bytes: &[u8], size: usize) -> (Option<Format>, usize) {
     let mut fed = 0;
     for piece in bytes.chunks(size) {
         fed += piece.len();
-        for item in fold.push(piece) {
+        let items: Vec<_> = fold.push(piece).map(|i| i.map(Event::into_owned)).collect();
+        let known = fold.format().is_some();
+        for item in items {
             match item {
                 Ok(ev) => assert!(
-                    fold.format().is_some() || matches!(ev, Event::Warning { .. }),
+                    known || matches!(ev, Event::Warning { .. }),
                     "{name}: {ev:?} before the format is known"
                 ),
                 Err(e) => panic!("{name} (pieces of {size}): {e}"),
