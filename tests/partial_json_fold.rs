@@ -461,9 +461,7 @@ fn invalid_arguments_stop_the_ops_with_a_warning_at_their_offsets_and_keep_the_t
         .any(|e| matches!(e, Event::ToolCallArgumentsPartial { .. })));
     let chat = out.completion;
     assert_eq!(
-        chat.choices[0].message.tool_calls.as_ref().unwrap()[0]
-            .function
-            .arguments,
+        chat.choices[0].message.tool_calls[0].function.arguments,
         "{\"a\":[1,]},\"b\":2}"
     );
 }
