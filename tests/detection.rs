@@ -70,7 +70,11 @@ fn recording_body(path: &Path) -> Vec<u8> {
     let text = std::fs::read_to_string(path).unwrap();
     let rec: serde_json::Value = serde_json::from_str(&text).unwrap();
     let url = rec["request"]["url"].as_str().unwrap_or("");
-    assert!(url.ends_with("/chat/completions"), "{}: {url}", path.display());
+    assert!(
+        url.ends_with("/chat/completions"),
+        "{}: {url}",
+        path.display()
+    );
     let body = rec["response"]["body"].as_array().expect("response.body");
     let mut out = Vec::new();
     for chunk in body {
@@ -115,7 +119,11 @@ fn first_payload_end(bytes: &[u8]) -> usize {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let bom = bytes.len() - body.len();
     if body.first() == Some(&b'{') {
-        return bom + body.iter().position(|&b| b == b'\n').map_or(body.len(), |i| i + 1);
+        return bom
+            + body
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(body.len(), |i| i + 1);
     }
     // SSE: the first `data:` line, then the blank line that dispatches it.
     let text = String::from_utf8_lossy(body);
@@ -137,7 +145,11 @@ fn check_detected(name: &str, bytes: &[u8], expected: Format) {
         .push(bytes)
         .filter_map(|i| i.err().map(|e| e.to_string()))
         .collect();
-    assert_eq!(fold.format(), Some(expected), "{name}: detected whole ({errors:?})");
+    assert_eq!(
+        fold.format(),
+        Some(expected),
+        "{name}: detected whole ({errors:?})"
+    );
     // One byte at a time: known once the first payload is complete, as
     // that payload says.
     let (found, fed) = detect(name, bytes, 1);
@@ -313,7 +325,9 @@ fn sample(format: Format) -> Vec<u8> {
 /// The payloads of a body: per SSE event with data (its data, its
 /// `event:` type), or per NDJSON line.
 fn payloads(format: Format, body: &[u8]) -> Vec<(Option<String>, String)> {
-    let text = String::from_utf8(body.to_vec()).unwrap().replace("\r\n", "\n");
+    let text = String::from_utf8(body.to_vec())
+        .unwrap()
+        .replace("\r\n", "\n");
     if format.is_ndjson() {
         return text
             .lines()

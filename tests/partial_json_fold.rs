@@ -153,7 +153,7 @@ fn not_covered(ours: &Json, sdk: &Json, text: &str) -> Option<String> {
         }
         (Json::Object(a), Json::Object(b)) => b.iter().find_map(|(k, v)| match a.get(k) {
             Some(x) => not_covered(x, v, text),
-            None if number_at_end(v) && b.keys().last() == Some(k) => None,
+            None if number_at_end(v) && b.keys().next_back() == Some(k) => None,
             None => Some(format!("member {k:?} missing")),
         }),
         (Json::Number(a), Json::Number(b)) if a.as_f64() == b.as_f64() => None,

@@ -166,6 +166,12 @@ impl Decoder {
                 Ok(Payload::Ops)
             }
             Ok(payload) => Ok(payload),
+            // A member of another format's type (Responses' `response`
+            // object): that format's payload, not a malformed line.
+            Err(Stop) if self.is_foreign(event_type, data) => {
+                out.clear();
+                Ok(Payload::Foreign)
+            }
             Err(Stop) => Err(sc.failure(self.max_depth)),
         }
     }

@@ -83,6 +83,11 @@ struct Chunk {
     extras: Vec<Extra>,
     /// A key this format defines was seen (else the payload is foreign).
     known: bool,
+    /// Something only a chat chunk has: its `object` label or a choice's
+    /// `delta`/`message`. Without it, a payload the detection table takes
+    /// for another format's (a `text_completion` chunk, an Ollama line) is
+    /// that format's, although it shares keys with a chat chunk.
+    chat_shaped: bool,
 }
 
 /// Decodes the data of each SSE event of an OpenAI chat stream.
@@ -151,7 +156,10 @@ impl Decoder {
             Ok(payload)
         });
         match decoded {
-            Ok(Payload::Ops) if !self.chunk.known && self.looks_foreign(event_type, data) => {
+            Ok(Payload::Ops)
+                if (!self.chunk.known || !self.chunk.chat_shaped)
+                    && self.looks_foreign(event_type, data) =>
+            {
                 out.clear();
                 Ok(Payload::Foreign)
             }
@@ -215,6 +223,7 @@ impl Decoder {
                 if let Some(t) = opt_text(sc, "object")? {
                     let v = t.get(sc.text()).to_cow();
                     self.chunk.sets_identity = v == "chat.completion.chunk";
+                    self.chunk.chat_shaped |= v == "chat.completion.chunk" || v == "chat.completion";
                     if v == "chat.completion" {
                         self.chunk.sets_identity = true;
                         out.push(Op::Warning {
@@ -312,7 +321,10 @@ impl Decoder {
         self.function_extras.clear();
         sc.object()?;
         members!(sc;
-                0 5 b"delta" => self.delta(sc)?,
+                0 5 b"delta" => {
+                    self.chunk.chat_shaped = true;
+                    self.delta(sc)?
+                },
                 1 13 b"finish_reason" => {
                     self.choice.finish_reason = opt_text(sc, "finish_reason")?
                 },
@@ -327,6 +339,7 @@ impl Decoder {
                 },
                 5 7 b"message" => {
                     // A duplicate of the delta some servers send beside it.
+                    self.chunk.chat_shaped = true;
                     sc.skip_value()?;
                 },
                 _ key => {
