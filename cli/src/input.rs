@@ -1,5 +1,6 @@
 //! Where the bytes come from: a file, standard input, or the built-in
-//! sample; raw SSE or a recording (detected).
+//! sample; a stream (SSE, NDJSON, an HTTP error body) or a llama-stack
+//! recording (detected: see `recording`).
 
 use std::io::{self, Read};
 
@@ -25,7 +26,7 @@ impl Source {
             Input::File(path) => {
                 let bytes = std::fs::read(path)
                     .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                if recording::looks_like_json(&bytes) {
+                if recording::is_recording(&bytes) {
                     recording::to_sse(&bytes)
                         .map(Source::Memory)
                         .map_err(|e| format!("{}: {e}", path.display()))
@@ -58,10 +59,23 @@ impl Source {
                     }
                 }
                 if recording::looks_like_json(&head) {
-                    stdin.read_to_end(&mut head)?;
-                    let sse = recording::to_sse(&head)
-                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-                    return pieces(&sse, chunk.unwrap_or(READ_SIZE), f);
+                    // A recording is one JSON document; a stream may start
+                    // with a JSON value too (Ollama NDJSON, an HTTP error
+                    // body). The first value is read whole before anything
+                    // is folded, then the rest streams as it arrives.
+                    let mut tee = Tee {
+                        inner: &mut stdin,
+                        seen: &mut head,
+                        pos: 0,
+                    };
+                    if recording::first_value_has_response(&mut tee) {
+                        stdin.read_to_end(&mut head)?;
+                        if recording::is_recording(&head) {
+                            let sse = recording::to_sse(&head)
+                                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                            return pieces(&sse, chunk.unwrap_or(READ_SIZE), f);
+                        }
+                    }
                 }
                 pieces(&head, chunk.unwrap_or(READ_SIZE), f)?;
                 loop {
@@ -73,6 +87,28 @@ impl Source {
                 }
             }
         }
+    }
+}
+
+/// Reads `seen` from `pos`, then `inner`, keeping in `seen` what it read.
+struct Tee<'a, R> {
+    inner: &'a mut R,
+    seen: &'a mut Vec<u8>,
+    pos: usize,
+}
+
+impl<R: Read> Read for Tee<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos < self.seen.len() {
+            let n = buf.len().min(self.seen.len() - self.pos);
+            buf[..n].copy_from_slice(&self.seen[self.pos..self.pos + n]);
+            self.pos += n;
+            return Ok(n);
+        }
+        let n = read_some(self.inner, buf)?;
+        self.seen.extend_from_slice(&buf[..n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 
