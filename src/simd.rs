@@ -1,14 +1,22 @@
-//! The crate's only `unsafe` code: SSE2 byte scans (SSE2 is part of every
-//! x86-64 CPU, so no runtime detection is needed) and the conversion of
-//! bytes proven ASCII to `&str`.
+//! The crate's only `unsafe` code, two small hot-path helpers.
 //!
-//! Each pays for itself on the hot path, as measured by the `throughput`
-//! bench and by instruction counts (see the README's Performance section):
-//! the string scan finds the end of a JSON string 16 bytes at a time instead
-//! of 8, and the ASCII check validates an event's data about twice as fast
-//! as `str::from_utf8`'s own ASCII path.
+//! - `string_special16`: the offset of the first `"`, `\` or control
+//!   byte in 16 bytes, with SSE2 (part of every x86-64 CPU, so no run-time
+//!   detection), where a JSON string ends or needs unescaping. The JSON
+//!   scanner calls it for every string; the safe path that follows it (and
+//!   replaces it elsewhere) does 8 bytes at a time by SWAR, then one by one.
+//! - `ascii_str`: a slice whose bytes are all below 0x80, as `&str`
+//!   without a second validation pass. SSE event data is validated as UTF-8
+//!   on every event and is almost always ASCII; `str::from_utf8` is the
+//!   fallback for the rest.
 //!
-//! On other architectures both fall back to safe code.
+//! Why `unsafe` here: the first needs the SSE2 intrinsics, the second skips
+//! re-validating bytes already proven ASCII; both sit on the per-byte path
+//! that the `throughput` and `hotpath` benches measure. Those benches
+//! measure the crate as built, with these helpers; none of them times the
+//! helpers against their safe fallbacks, so the gain of each is not
+//! quantified in `benches/`. Every block carries its `// SAFETY:` proof;
+//! on other architectures the string scan is the safe SWAR loop.
 #![allow(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
