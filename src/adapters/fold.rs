@@ -490,11 +490,13 @@ impl Fold {
     }
 
     /// True once the format's terminator arrived: nothing after it counts.
+    #[cfg(feature = "async")]
     pub(crate) fn is_complete(&self) -> bool {
         self.after_done
     }
 
     /// Records a failure of the byte source (async adapter).
+    #[cfg(feature = "async")]
     pub(crate) fn fail(&mut self, kind: ErrorKind) {
         self.state.clear_events();
         if self.error.is_none() {

@@ -75,6 +75,7 @@ const NO_PLACE: ApplyError = ApplyError {
 const NOT_A_STRING: ApplyError = ApplyError {
     reason: "an append to a value that is not a string",
 };
+#[cfg(feature = "serde_json")]
 const BAD_NUMBER: ApplyError = ApplyError {
     reason: "a number the value type cannot hold",
 };
