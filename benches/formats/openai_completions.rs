@@ -42,7 +42,7 @@ fn completions_stream(
     let per_choice = chunks / n;
     for k in 0..per_choice * n {
         // Choices take turns, in alternating order (0 1 1 0 0 1 …).
-        let i = if (k / n) % 2 == 0 {
+        let i = if (k / n).is_multiple_of(2) {
             k % n
         } else {
             n - 1 - k % n
