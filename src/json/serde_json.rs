@@ -114,4 +114,15 @@ mod tests {
         assert_eq!(there, theirs);
         assert_eq!(Value::from(theirs), ours);
     }
+
+    #[test]
+    fn negative_zero_is_the_float_serde_json_reads() {
+        for text in ["-0", "[-0,0,-0.0]", r#"{"n":-0}"#] {
+            let ours: Value = text.parse().unwrap();
+            let theirs: serde_json::Value = serde_json::from_str(text).unwrap();
+            let there: serde_json::Value = ours.into();
+            assert_eq!(there, theirs, "{text}");
+            assert_eq!(there.to_string(), theirs.to_string(), "{text}");
+        }
+    }
 }

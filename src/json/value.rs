@@ -80,7 +80,9 @@ impl Number {
             if let Some(v) = parse_u64(text.as_bytes()) {
                 return Number(N::PosInt(v));
             }
-            if let Some(v) = parse_i64(text.as_bytes()) {
+            // `-0` is the float negative zero (as serde_json reads it):
+            // an integer would lose its sign.
+            if let Some(v) = parse_i64(text.as_bytes()).filter(|&v| v != 0) {
                 return Number(N::NegInt(v));
             }
         }

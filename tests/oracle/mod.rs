@@ -6,7 +6,6 @@
 #![allow(dead_code)]
 
 pub mod check;
-pub mod formats;
 pub mod gen;
 pub mod naive_sse;
 pub mod partial_json;
