@@ -228,7 +228,7 @@ impl Fold {
     /// for event in fold.push(body.as_bytes()) {
     ///     if let Event::ToolCallArgumentsPartial { ops, .. } = event? {
     ///         value.apply_all(&ops).unwrap();
-    ///         cities.push(value["city"].as_str().unwrap().to_string());
+    ///         cities.push(value.get("city").and_then(Value::as_str).unwrap().to_string());
     ///     }
     /// }
     /// assert_eq!(cities, ["Par", "Paris", "Paris"]); // `3` is set at the `}`
