@@ -116,6 +116,15 @@ pub(crate) enum Detected {
     Unknown,
 }
 
+/// True when the detection table takes a payload met in a stream of `own`
+/// for another format's (that format's payload, not a malformed one).
+pub(crate) fn is_other_format(own: Format, event: &str, data: &str, max_depth: usize) -> bool {
+    match detect(&facts(event, data, max_depth)) {
+        Detected::Format(f) => f != own,
+        _ => false,
+    }
+}
+
 /// Reads the facts of one payload (`data` of an event of type `event`).
 pub(crate) fn facts(event: &str, data: &str, max_depth: usize) -> Facts {
     let mut f = Facts {

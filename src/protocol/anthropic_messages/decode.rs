@@ -239,11 +239,12 @@ impl Decoder {
     /// A payload this format does not define that the detection table takes
     /// for another format's.
     fn looks_foreign(&self, event_type: &str, data: &str) -> bool {
-        use crate::protocol::detect::{detect, facts, Detected};
-        match detect(&facts(event_type, data, self.max_depth)) {
-            Detected::Format(f) => f != crate::format::Format::AnthropicMessages,
-            _ => false,
-        }
+        crate::protocol::detect::is_other_format(
+            crate::format::Format::AnthropicMessages,
+            event_type,
+            data,
+            self.max_depth,
+        )
     }
 
     /// One event object: its members, then its ops.

@@ -230,11 +230,12 @@ impl Decoder {
     /// A payload without any key of this format that the detection table
     /// takes for another format's.
     fn looks_foreign(&self, event_type: &str, data: &str) -> bool {
-        use crate::protocol::detect::{detect, facts, Detected};
-        match detect(&facts(event_type, data, self.max_depth)) {
-            Detected::Format(f) => f != crate::format::Format::Gemini,
-            _ => false,
-        }
+        crate::protocol::detect::is_other_format(
+            crate::format::Format::Gemini,
+            event_type,
+            data,
+            self.max_depth,
+        )
     }
 
     fn response(&mut self, sc: &mut Cur<'_>, out: &mut Delta) -> Result<()> {

@@ -179,12 +179,12 @@ impl Decoder {
     /// True when the detection table takes the payload for another
     /// format's.
     fn is_foreign(&self, event_type: &str, data: &str) -> bool {
-        use crate::format::Format;
-        use crate::protocol::detect::{detect, facts, Detected};
-        match detect(&facts(event_type, data, self.max_depth)) {
-            Detected::Format(format) => format != Format::Ollama,
-            _ => false,
-        }
+        crate::protocol::detect::is_other_format(
+            crate::format::Format::Ollama,
+            event_type,
+            data,
+            self.max_depth,
+        )
     }
 
     fn object(&mut self, sc: &mut Cur<'_>) -> Result<Payload> {

@@ -175,11 +175,12 @@ impl Decoder {
     /// A payload without any key of this format that the detection table
     /// takes for another format's.
     fn looks_foreign(&self, event_type: &str, data: &str) -> bool {
-        use crate::protocol::detect::{detect, facts, Detected};
-        match detect(&facts(event_type, data, self.max_depth)) {
-            Detected::Format(f) => f != crate::format::Format::OpenAiChat,
-            _ => false,
-        }
+        crate::protocol::detect::is_other_format(
+            crate::format::Format::OpenAiChat,
+            event_type,
+            data,
+            self.max_depth,
+        )
     }
 
     fn chunk_object(&mut self, sc: &mut Cur<'_>, out: &mut Delta) -> Result<Payload> {

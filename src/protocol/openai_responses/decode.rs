@@ -453,11 +453,12 @@ impl Decoder {
     /// A payload without a Responses type that the detection table takes
     /// for another format's.
     fn looks_foreign(&self, event_type: &str, data: &str) -> bool {
-        use crate::protocol::detect::{detect, facts, Detected};
-        match detect(&facts(event_type, data, self.max_depth)) {
-            Detected::Format(f) => f != crate::format::Format::OpenAiResponses,
-            _ => false,
-        }
+        crate::protocol::detect::is_other_format(
+            crate::format::Format::OpenAiResponses,
+            event_type,
+            data,
+            self.max_depth,
+        )
     }
 
     /// Walks the event's members (each validated; unknown ones skipped).
