@@ -199,7 +199,7 @@ impl Splitter {
         while i < buf.len() {
             match self.state {
                 State::Between => match buf[i] {
-                    b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                    b if crate::json::is_whitespace(b) => i += 1,
                     b'{' | b'[' => {
                         self.state = State::Value;
                         self.depth = 1;

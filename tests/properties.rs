@@ -332,6 +332,22 @@ fn a_json_error_is_reported_for_what_serde_json_rejects() {
     json_differential(b"   ");
 }
 
+/// Bug: data of a form feed (or any ASCII whitespace JSON does not allow)
+/// was skipped as blank instead of reported as a JSON error.
+#[test]
+fn data_of_whitespace_json_does_not_allow_is_a_json_error() {
+    for payload in [&b"\x0c"[..], b" \x0c ", b"\x0c{}", b"{}\x0c"] {
+        json_differential(payload);
+    }
+    let mut fold = chat(Limits::default());
+    let err = fold
+        .push(b"data: \x0c\n\n")
+        .find_map(Result::err)
+        .expect("an error");
+    assert!(matches!(err.kind(), ErrorKind::Json { .. }), "{err}");
+    assert_eq!(err.offset(), 6, "{err}");
+}
+
 #[test]
 fn regression_inputs_of_the_fuzz_targets_pass() {
     regressions("sse_split", oracle::targets::sse_split);

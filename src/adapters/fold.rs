@@ -640,7 +640,7 @@ impl Fold {
             }
             // The decoder, once the first payload tells the format.
             if decoder.is_none() {
-                if data.trim_ascii().is_empty() {
+                if crate::json::is_blank(data) {
                     state.queue.push(warn(Warning::EmptyData));
                     continue;
                 }
@@ -766,7 +766,7 @@ fn unknown_payload(data: &str, limits: &Limits) -> (usize, ErrorKind) {
         };
         return (e.pos, kind);
     }
-    let pos = data.len() - data.trim_ascii_start().len();
+    let pos = data.len() - crate::json::trim_start(data).len();
     if !data[pos..].starts_with('{') {
         let kind = ErrorKind::Shape {
             field: "payload",

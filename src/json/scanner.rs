@@ -235,7 +235,7 @@ impl<'a> Scanner<'a> {
     fn ws_slow(&mut self) -> u8 {
         loop {
             let b = self.at(self.pos);
-            if b == b' ' || b == b'\n' || b == b'\r' || b == b'\t' {
+            if super::is_whitespace(b) {
                 self.pos += 1;
             } else {
                 return b;

@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use super::error::{ErrorKind, PartialJsonError};
 use super::ops::{Kind, Ops, Rec, Seg, ROOT};
+use crate::json::is_whitespace as is_ws;
 use crate::json::scanner::MAX_DEPTH_CAP;
 use crate::json::string::{find_string_special, hex4};
 
@@ -237,10 +238,6 @@ struct Cached {
     call: u64,
     start: usize,
     len: usize,
-}
-
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 fn hex_digit(b: u8) -> Option<u16> {

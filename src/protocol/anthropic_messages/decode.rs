@@ -878,9 +878,7 @@ fn is_lit(data: &str, s: StrSpan, lit: &[u8]) -> bool {
 /// True for an object without members (`{}`, padded or not).
 fn is_empty_object(data: &str, r: &Raw) -> bool {
     let t = r.span.get(data);
-    r.kind == ValueKind::Object
-        && t.len() >= 2
-        && t[1..t.len() - 1].bytes().all(|b| b.is_ascii_whitespace())
+    r.kind == ValueKind::Object && t.len() >= 2 && crate::json::is_blank(&t[1..t.len() - 1])
 }
 
 /// The event's `type`, read ahead: from its first member in the usual

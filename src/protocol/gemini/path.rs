@@ -133,7 +133,7 @@ impl Path {
 }
 
 fn skip_blanks(b: &[u8], mut i: usize) -> usize {
-    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+    while b.get(i).is_some_and(|&c| crate::json::is_whitespace(c)) {
         i += 1;
     }
     i
