@@ -96,7 +96,8 @@ pub fn split_invariant(
         let one = fold_json(input, &vec![1; input.len()], make);
         assert!(
             same(&one, &whole),
-            "one byte at a time:\n{:#?}\nvs whole:\n{:#?}",
+            "input {:?}\none byte at a time:\n{:#?}\nvs whole:\n{:#?}",
+            String::from_utf8_lossy(input),
             (&one.events, &one.error, &one.done),
             (&whole.events, &whole.error, &whole.done)
         );
