@@ -54,19 +54,62 @@ for s in "${snippets[@]}"; do
   i=$((i + 1))
 done
 
-# Recorded streams, whole (fold_split also as tapes for the generator).
-for f in "$data"/corpus/openai-chat/*.sse "$data"/corpus/openai-chat-sdk-rejects/*.sse "$data"/openai-gpt-4o-saturn.sse; do
-  name=$(basename "$f" .sse)
-  for target in sse_split fold_split; do
-    { plain_header; cat "$f"; } >"$corpus/$target/$name"
-  done
+# fold_split header, byte 0 bits 2-4: the fold (0 forced OpenAI chat, 1
+# detected, 2-7 forced Format::ALL[mode - 2]: chat, completions, responses,
+# anthropic-messages, gemini, ollama).
+mode_header() { printf "\\x$(printf '%02x' $(($1 << 2)))"; printf '\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'; }
+# The same, one byte at a time too, cut at 1, 7, 64, 300.
+mode_split_header() { printf "\\x$(printf '%02x' $((($1 << 2) | 2)))"; printf '\x01\x00\x07\x00\x40\x00\x2c\x01\x00\x00\x00\x00\x00\x00\x00'; }
+# The fold_split mode forcing a format, and its position in Format::ALL.
+mode_of() {
+  case "$1" in
+    openai-chat*) echo 2 ;; completions-*) echo 3 ;; openai-responses) echo 4 ;;
+    anthropic-messages) echo 5 ;; gemini-sse) echo 6 ;; ollama-*) echo 7 ;;
+  esac
+}
+
+# Recorded streams of every format, whole (structured also as tapes for the
+# generator, with the format selector byte after the four cut offsets).
+recorded=()
+for d in openai-chat openai-chat-sdk-rejects openai-responses anthropic-messages gemini-sse; do
+  for f in "$data"/corpus/$d/*.sse; do recorded+=("$d:$f"); done
+done
+recorded+=("openai-chat:$data/openai-gpt-4o-saturn.sse")
+for f in "$data"/formats/*.sse "$data"/formats/*.ndjson; do
+  recorded+=("$(basename "$f"):$f")
+done
+for entry in "${recorded[@]}"; do
+  folder=${entry%%:*}
+  f=${entry#*:}
+  name=$(basename "$f")
+  name=${name%.*}
+  mode=$(mode_of "$folder")
+  case "$folder" in
+    openai-chat*) { plain_header; cat "$f"; } >"$corpus/fold_split/$name" ;;
+  esac
+  case "$f" in
+    *.sse) { plain_header; cat "$f"; } >"$corpus/sse_split/$name" ;;
+  esac
+  { mode_header 1; cat "$f"; } >"$corpus/fold_split/$name-detect"
+  { mode_header "$mode"; cat "$f"; } >"$corpus/fold_split/$name-forced"
+  if [ "$(wc -c <"$f")" -le 8192 ]; then
+    { mode_split_header 1; cat "$f"; } >"$corpus/fold_split/$name-detect-split"
+  fi
   head -c 4096 "$f" >"$corpus/structured/$name"
+  { printf '\x00\x00\x00\x00\x00\x00\x00\x00'; printf "\\x$(printf '%02x' $((mode - 2)))"; head -c 2048 "$f"; } >"$corpus/structured/$name-format"
   # The first few distinct payloads, one per file, for the JSON differential.
   n=0
   while IFS= read -r line && [ $n -lt 6 ]; do
+    line=${line%$'\r'}
     printf '%s' "${line#data: }" >"$corpus/json_differential/$name-$n"
     n=$((n + 1))
-  done < <(grep '^data: ' "$f" | sort -u | head -n 6)
+  done < <(grep -E '^(data: |\{)' "$f" | sort -u | head -n 6)
+done
+# A tape per format for the structured generator: zero cuts, the selector,
+# then zeros (the plainest stream) and ones.
+for k in 0 1 2 3 4 5; do
+  { printf '\x00\x00\x00\x00\x00\x00\x00\x00'; printf "\\x$(printf '%02x' $k)"; head -c 64 /dev/zero; } >"$corpus/structured/format-$k-zeros"
+  { printf '\x00\x00\x00\x00\x00\x00\x00\x00'; printf "\\x$(printf '%02x' $k)"; head -c 512 /dev/zero | tr '\0' '\1'; } >"$corpus/structured/format-$k-ones"
 done
 
 # Hand-made JSON payloads: escapes, surrogates, numbers, nesting, garbage.
@@ -168,7 +211,7 @@ fi
 # The tool-call arguments of the recorded streams, when python3 is there to
 # join their fragments.
 if command -v python3 >/dev/null; then
-  python3 - "$corpus/partial_json" "$data"/corpus/openai-chat/*.sse <<'PY'
+  python3 - "$corpus/partial_json" "$data"/corpus/openai-chat/*.sse "$data"/corpus/openai-responses/*.sse "$data"/corpus/anthropic-messages/*.sse <<'PY'
 import json, sys
 out, files = sys.argv[1], sys.argv[2:]
 n = 0
@@ -181,12 +224,22 @@ for path in files:
             chunk = json.loads(line[5:])
         except ValueError:
             continue
+        if not isinstance(chunk, dict):
+            continue
         for choice in chunk.get("choices") or []:
             for call in (choice.get("delta") or {}).get("tool_calls") or []:
                 args = (call.get("function") or {}).get("arguments")
                 if isinstance(args, str):
                     key = (choice.get("index"), call.get("index"))
                     calls[key] = calls.get(key, "") + args
+        # Responses function_call_arguments.delta, Anthropic input_json_delta.
+        if chunk.get("type") == "response.function_call_arguments.delta":
+            key = ("r", chunk.get("output_index"))
+            calls[key] = calls.get(key, "") + str(chunk.get("delta") or "")
+        delta = chunk.get("delta")
+        if isinstance(delta, dict) and delta.get("type") == "input_json_delta":
+            key = ("a", chunk.get("index"))
+            calls[key] = calls.get(key, "") + str(delta.get("partial_json") or "")
     for args in calls.values():
         if args:
             with open(f"{out}/recorded-{n}", "wb") as f:

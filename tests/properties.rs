@@ -9,6 +9,10 @@
 //!   any chunking, on arbitrary bytes, on mutated recorded streams, and on
 //!   generated chunk streams (`oracle/gen.rs`), whose outcome must also keep
 //!   the fold's invariants and match the stream's model (`oracle/check.rs`).
+//! * Generated streams of the other formats (`oracle/formats.rs`: Responses,
+//!   Anthropic Messages, Gemini, legacy completions, Ollama) give the same
+//!   events and final object in any chunking, detected or forced, and their
+//!   events agree with the final object and with what was sent.
 //! * A payload is a JSON error exactly when serde_json rejects it.
 //!
 //! Failures found by the fuzzers are kept as regression cases at the end.
@@ -20,7 +24,7 @@ use arbitrary::Unstructured;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
-use streamfold::{ErrorKind, Limits};
+use streamfold::{ErrorKind, Format, Limits};
 
 use oracle::check::{adapter, fold_invariants, lengths, structured};
 use oracle::gen::{self, Stream, J};
@@ -261,6 +265,18 @@ proptest! {
         cuts in offsets(),
     ) {
         structured(&stream, &cuts);
+    }
+
+    #[test]
+    fn generated_streams_of_every_format_fold_the_same_in_any_chunking_and_agree(
+        tape in vec(any::<u8>(), 0..3000),
+        which in 1usize..Format::ALL.len(),
+        cuts in offsets(),
+    ) {
+        let format = Format::ALL[which];
+        let stream = oracle::formats::stream(&mut Unstructured::new(&tape), format).unwrap();
+        let cuts = lengths(stream.bytes.len(), &cuts);
+        oracle::formats::structured(&stream, &cuts);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod check;
+pub mod formats;
 pub mod gen;
 pub mod naive_sse;
 pub mod partial_json;

@@ -4,13 +4,14 @@
 //!
 //! `sse_split` and `fold_split` read a 16-byte header before the stream:
 //! byte 0 holds flags (bit 0: small limits; bit 1: also feed one byte at a
-//! time), bytes 1–8 four cut offsets (u16, little-endian, taken modulo the
+//! time; bits 2–4, `fold_split`: the fold, see `fold_of`), bytes 1–8 four cut offsets (u16, little-endian, taken modulo the
 //! stream length + 1), bytes 9–15 the small limits. `fuzz/seed.sh` writes
 //! seeds with a zero header.
 
-use streamfold::Limits;
+use streamfold::{Fold, Format, Limits};
 
 use super::check::{adapter, fold_invariants, lengths};
+use super::formats;
 use super::{assert_matches_naive, cut_at, sse_record};
 use crate::support::{chat, fold_using};
 
@@ -20,6 +21,8 @@ pub const HEADER: usize = 16;
 struct Header {
     small_limits: bool,
     bytewise: bool,
+    /// `fold_split`: which fold (see [`fold_of`]).
+    mode: u8,
     offsets: Vec<usize>,
     limits: [u8; 7],
 }
@@ -39,6 +42,7 @@ fn header(data: &[u8]) -> Option<(Header, &[u8])> {
         Header {
             small_limits: h[0] & 1 != 0,
             bytewise: h[0] & 2 != 0,
+            mode: (h[0] >> 2) & 7,
             offsets,
             limits,
         },
@@ -89,45 +93,76 @@ fn fold_limits(h: &Header) -> Limits {
         })
 }
 
+/// The fold a `fold_split` header asks for: mode 0 forces OpenAI chat
+/// (the seeds and regressions of the chat-only target keep their meaning),
+/// 1 detects the format, 2–7 force `Format::ALL[mode - 2]`.
+fn fold_of(mode: u8, limits: Limits) -> Fold {
+    match mode {
+        0 => chat(limits),
+        1 => Fold::new().with_limits(limits),
+        m => Fold::new()
+            .with_format(Format::ALL[(m as usize - 2) % Format::ALL.len()])
+            .with_limits(limits),
+    }
+}
+
 /// The pipeline: the same outcome (every event, the error with its kind,
-/// offset and event index, the completion or partial completion) whole and
-/// cut at four offsets (and, flag, one byte at a time); the fold's
-/// invariants on it, and the facade's own (see [`adapter`]).
+/// offset and event index, the final object, as JSON too) whole and cut at
+/// four offsets (and, flag, one byte at a time), whatever the format
+/// (header byte 0, bits 2–4: see [`fold_of`]); the events agree with the
+/// final object ([`formats::agree`]); for OpenAI chat, the fold's
+/// invariants on it, and (mode 0) the facade's own (see [`adapter`]).
 pub fn fold_split(data: &[u8]) {
     let Some((h, input)) = header(data) else {
         return;
     };
     let limits = fold_limits(&h);
-    let whole = fold_using(input, &[input.len()], chat(limits));
-    let cut = fold_using(input, &lengths(input.len(), &h.offsets), chat(limits));
+    let cuts = lengths(input.len(), &h.offsets);
+    let make = || fold_of(h.mode, limits);
+    let whole = formats::split_invariant(input, &cuts, h.bytewise, &make);
+    formats::agree(&whole, input.len() as u64);
+    if whole.format != Some(Format::OpenAiChat) {
+        return;
+    }
+    let whole = fold_using(input, &[input.len()], make());
+    let cut = fold_using(input, &cuts, make());
     assert!(
         cut == whole,
         "cut at {:?}:\n{cut:#?}\nvs whole:\n{whole:#?}",
         h.offsets
     );
-    if h.bytewise {
-        let bytewise = fold_using(input, &vec![1; input.len()], chat(limits));
-        assert!(
-            bytewise == whole,
-            "one byte at a time:\n{bytewise:#?}\nvs whole:\n{whole:#?}"
-        );
-    }
     fold_invariants(&whole);
-    adapter(input, &lengths(input.len(), &h.offsets), limits);
+    if h.mode == 0 {
+        adapter(input, &cuts, limits);
+    }
 }
 
-/// Structure-aware: four cut offsets, then a generated stream
-/// ([`super::gen::stream`]) checked by [`super::check::structured`].
+/// Structure-aware: four cut offsets, a format, then a generated stream of
+/// it: OpenAI chat ([`super::gen::stream`], checked by
+/// [`super::check::structured`]) or another ([`formats::stream`], checked by
+/// [`formats::structured`]).
 pub fn structured(data: &[u8]) {
     let mut u = arbitrary::Unstructured::new(data);
     let Ok(offsets) = u.arbitrary::<[u16; 4]>() else {
         return;
     };
-    let Ok(stream) = super::gen::stream(&mut u) else {
+    let offsets: Vec<usize> = offsets.iter().map(|&o| o as usize).collect();
+    let Ok(which) = u.arbitrary::<u8>() else {
         return;
     };
-    let offsets: Vec<usize> = offsets.iter().map(|&o| o as usize).collect();
-    super::check::structured(&stream, &offsets);
+    let format = Format::ALL[which as usize % Format::ALL.len()];
+    if format == Format::OpenAiChat {
+        let Ok(stream) = super::gen::stream(&mut u) else {
+            return;
+        };
+        super::check::structured(&stream, &offsets);
+        return;
+    }
+    let Ok(stream) = formats::stream(&mut u, format) else {
+        return;
+    };
+    let cuts = lengths(stream.bytes.len(), &offsets);
+    formats::structured(&stream, &cuts);
 }
 
 /// The whole input as the data of one event: see
