@@ -357,8 +357,13 @@ pub enum Warning {
         /// What the format says it holds.
         expected: &'static str,
     },
-    /// A value sent at the end of a block or in a terminal event disagreed
-    /// with its deltas; the later value was kept (and the events carry it).
+    /// What the events said and what the final object holds part ways:
+    /// a value sent at the end of a block or in a terminal event disagreed
+    /// with its deltas (the later value was kept, and the events carry
+    /// it); a block's start came after deltas of another kind (the start's
+    /// kind was kept); text came for an item that holds no such text, or
+    /// after the item was complete (Responses: such a delta is skipped).
+    /// Without this warning, the events add up to the final object.
     DeltasDisagree {
         /// What disagreed (`content`, `arguments`, …).
         field: &'static str,

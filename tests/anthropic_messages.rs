@@ -1038,3 +1038,45 @@ fn a_delta_without_type_is_the_one_its_member_names_and_unknown_text_deltas_appe
         json!([{"type":"text","text":"Hello, world!","extra":{"n":1}}])
     );
 }
+
+/// Bug: a text delta before its block's start, then a start of another
+/// type (`thinking`): the events said content "x", the final message had
+/// a thinking block holding a `text` member and no text, and no warning.
+/// The start says what the block is, the events already sent keep their
+/// kind, and a warning says they disagree.
+#[test]
+fn a_start_of_another_type_after_early_deltas_takes_the_block_with_a_warning() {
+    let thinking_start = (
+        "content_block_start",
+        r#"{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}"#,
+    );
+    let bytes = body(&[START, HELLO, thinking_start, STOP0, END_TURN, MESSAGE_STOP]);
+    let out = fold_all_ways(&bytes);
+    let events = out.events_json();
+    assert!(events
+        .iter()
+        .any(|e| e["type"] == "content.delta" && e["delta"] == "Hello"));
+    assert!(
+        events.iter().any(|e| e["type"] == "warning"
+            && e["warning"]["kind"] == "deltas_disagree"
+            && e["warning"]["field"] == "content"),
+        "{events:#?}"
+    );
+    let block = &final_json(&out)["content"][0];
+    assert_eq!(block["type"], "thinking");
+    assert_eq!(block["thinking"], "Hello");
+    assert!(block.get("text").is_none(), "{block}");
+}
+
+/// Deltas before the start of a block of their own type: kept, without a
+/// disagreement.
+#[test]
+fn a_start_of_the_same_type_after_early_deltas_keeps_their_text() {
+    let bytes = body(&[START, HELLO, TEXT_START, STOP0, END_TURN, MESSAGE_STOP]);
+    let out = fold_all_ways(&bytes);
+    assert!(!out
+        .events_json()
+        .iter()
+        .any(|e| e["warning"]["kind"] == "deltas_disagree"));
+    assert_eq!(out.done.text(), "Hello");
+}

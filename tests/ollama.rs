@@ -583,3 +583,19 @@ fn megabytes_of_text_in_small_pieces_fold_to_the_same_text() {
     assert_eq!(r.text(), big);
     assert_eq!(r.done_reason.as_deref(), Some("length"));
 }
+
+/// Bug: lines of both shapes (`message` and `response`, not Ollama's) gave
+/// events in the order they came and a final text of the message's alone.
+/// The text is one block, whichever shape carried it.
+#[test]
+fn a_stream_mixing_chat_and_generate_lines_keeps_its_text_in_the_order_it_came() {
+    let bytes = ndjson(&[
+        json!({"model": "m", "created_at": "t", "message": {"role": "assistant", "content": "a"}, "done": false}),
+        json!({"model": "m", "created_at": "t", "response": "b", "done": false}),
+        json!({"model": "m", "created_at": "t", "message": {"role": "assistant", "content": "c"}, "done": false}),
+        json!({"model": "m", "created_at": "t", "message": {"role": "assistant", "content": ""}, "done": true, "done_reason": "stop"}),
+    ]);
+    let out = fold_all_ways(&bytes);
+    assert_eq!(joined(&out, "content.delta", "delta"), "abc");
+    assert_eq!(out.done.text(), "abc");
+}

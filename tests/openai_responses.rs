@@ -1047,3 +1047,110 @@ fn the_fold_reports_id_model_and_usage_of_a_responses_stream() {
         Some(5)
     );
 }
+
+/// The content deltas of the events, concatenated.
+fn content_of_events(out: &Outcome) -> String {
+    out.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ContentDelta { delta, .. } => Some(delta.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn deltas_disagree(out: &Outcome, field: &str) -> bool {
+    out.events_json().iter().any(|e| {
+        e["type"] == "warning"
+            && e["warning"]["kind"] == "deltas_disagree"
+            && e["warning"]["field"] == field
+    })
+}
+
+/// Bug: a terminal response whose text disagreed with the deltas replaced
+/// the text while the deltas' events were still queued, so that a stream
+/// pushed whole gave deltas cut from the new text ("" and "\\ bac" where
+/// "7" and "\"quoted\" \\ back" were sent) and one fed a byte at a time
+/// gave the right ones.
+#[test]
+fn a_terminal_response_that_disagrees_keeps_the_deltas_events_as_sent() {
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    events.extend(message_events(&["Hel", "lo"]));
+    events.push(json!({"type": "response.completed",
+                       "response": response("completed", json!([message_item("Help")]))}));
+    let out = folded_every_way(&body(&events));
+    assert_eq!(out.error, None);
+    assert_eq!(content_of_events(&out), "Hello", "the deltas as sent");
+    assert!(deltas_disagree(&out, "text"), "{:?}", out.events_json());
+    assert_eq!(
+        out.done.text(),
+        "Help",
+        "the terminal response is the final object"
+    );
+}
+
+#[test]
+fn a_terminal_response_with_more_text_than_the_deltas_sends_the_rest_as_a_delta() {
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    events.extend(message_events(&["Hello"]));
+    events.push(json!({"type": "response.completed",
+                       "response": response("completed", json!([message_item("Hello world")]))}));
+    let out = folded_every_way(&body(&events));
+    assert_eq!(out.error, None);
+    assert!(
+        out.has_event(json!({"type": "content.delta", "choice": 0, "block": 0,
+                                 "delta": " world"}))
+    );
+    assert!(!deltas_disagree(&out, "text"));
+    assert_eq!(out.done.text(), "Hello world");
+    events_agree_with_final("terminal-adds", &out, true);
+}
+
+/// Bug: a delta to a message after its `output_item.done` was in the events
+/// but not in the final object (the terminal response's).
+#[test]
+fn a_delta_after_its_item_is_done_is_skipped_with_a_warning() {
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    events.extend(message_events(&["Hello"]));
+    events.push(
+        json!({"type": "response.output_item.done", "output_index": 0,
+                       "item": message_item("Hello")}),
+    );
+    events.push(
+        json!({"type": "response.output_text.delta", "output_index": 0,
+                       "content_index": 0, "item_id": "msg_1", "delta": "x"}),
+    );
+    events.push(json!({"type": "response.completed",
+                       "response": response("completed", json!([message_item("Hello")]))}));
+    let out = folded_every_way(&body(&events));
+    assert_eq!(out.error, None);
+    assert_eq!(content_of_events(&out), "Hello");
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+    assert_eq!(out.done.text(), "Hello");
+}
+
+/// Text for an output index before its item, which turns out to be a
+/// function call (which holds no text): the events said what the final
+/// object cannot, and a warning says so. Text before a message item (a
+/// resumed stream) is kept without one.
+#[test]
+fn text_before_its_item_is_kept_and_warned_of_when_the_item_holds_no_text() {
+    let delta = json!({"type": "response.output_text.delta", "output_index": 0,
+                       "content_index": 0, "item_id": "x", "delta": "x"});
+    let call = json!({"type": "response.output_item.added", "output_index": 0,
+                      "item": {"type": "function_call", "id": "fc_1", "call_id": "call_1",
+                               "name": "f", "arguments": ""}});
+    let out = folded_every_way(&body(&[delta.clone(), call]));
+    assert_eq!(content_of_events(&out), "x");
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+
+    let message = json!({"type": "response.output_item.added", "output_index": 0,
+                         "item": {"type": "message", "id": "msg_1", "role": "assistant",
+                                  "content": []}});
+    let out = folded_every_way(&body(&[delta, message]));
+    assert!(!deltas_disagree(&out, "output"));
+    assert_eq!(out.done.text(), "x");
+}

@@ -226,6 +226,21 @@ impl State {
             } => {
                 let slot = self.choice_slot(choice, pos)?;
                 let b = self.block_slot(slot, block, kind, data, pos)?;
+                let st = &self.choices[slot].blocks[b];
+                if st.kind != kind {
+                    // Deltas came first and made the block of their kind:
+                    // the start says what it is; text sent as another
+                    // kind's disagrees with it.
+                    if !st.text.is_empty() {
+                        self.stash_queued_text(slot, b);
+                        self.queue.push(Ev::Warning {
+                            warning: Warning::DeltasDisagree { field: "content" },
+                            offset: (at.offset)(pos),
+                            event_index: at.event_index,
+                        });
+                    }
+                    self.choices[slot].blocks[b].kind = kind;
+                }
                 if let Some(span) = fields {
                     self.choices[slot].blocks[b]
                         .fields
@@ -556,6 +571,7 @@ impl State {
             BlockKind::Content | BlockKind::Refusal | BlockKind::Reasoning
         ) {
             self.queue.push(Ev::TextDelta {
+                stashed: None,
                 slot,
                 block: b,
                 start,
@@ -583,6 +599,7 @@ impl State {
             let end = st.text.len();
             if st.kind != BlockKind::Other {
                 self.queue.push(Ev::TextDelta {
+                    stashed: None,
                     slot,
                     block: b,
                     start,
@@ -590,6 +607,8 @@ impl State {
                 });
             }
         } else {
+            self.stash_queued_text(slot, b);
+            let st = &mut self.choices[slot].blocks[b];
             st.text.clear();
             st.text.push_str(&full);
             st.run_start = 0;
@@ -598,6 +617,65 @@ impl State {
                 offset: (at.offset)(0),
                 event_index: at.event_index,
             });
+        }
+    }
+
+    /// Before block `b`'s text is replaced or its kind changes: the queued
+    /// events that point into it get their text (and the kind) copied to
+    /// the arena, so that they still say what was sent (the buffers
+    /// otherwise only grow while events are queued).
+    fn stash_queued_text(&mut self, slot: usize, b: usize) {
+        let BlockState { text, kind, .. } = &self.choices[slot].blocks[b];
+        for ev in &mut self.queue {
+            if let Ev::TextDelta {
+                slot: s,
+                block,
+                start,
+                end,
+                stashed,
+            }
+            | Ev::TextDone {
+                slot: s,
+                block,
+                start,
+                end,
+                stashed,
+            } = ev
+            {
+                if *s == slot && *block == b && stashed.is_none() {
+                    (*start, *end) = stash(&mut self.arena, &text[*start..*end]);
+                    *stashed = Some(*kind);
+                }
+            }
+        }
+    }
+
+    /// As [`State::stash_queued_text`], for a tool call's arguments.
+    fn stash_queued_arguments(&mut self, slot: usize, tool: usize) {
+        let arguments = &self.choices[slot].tools[tool].arguments;
+        for ev in &mut self.queue {
+            if let Ev::ArgumentsDelta {
+                slot: s,
+                tool: t,
+                start,
+                end,
+                stashed,
+                ..
+            }
+            | Ev::ArgumentsDone {
+                slot: s,
+                tool: t,
+                start,
+                end,
+                stashed,
+                ..
+            } = ev
+            {
+                if *s == slot && *t == tool && !*stashed {
+                    (*start, *end) = stash(&mut self.arena, &arguments[*start..*end]);
+                    *stashed = true;
+                }
+            }
         }
     }
 
@@ -621,6 +699,7 @@ impl State {
             call.arguments.push_str(rest);
             call.done = false;
             self.queue.push(Ev::ArgumentsDelta {
+                stashed: false,
                 slot,
                 tool,
                 name: call.name.len(),
@@ -634,6 +713,8 @@ impl State {
             };
             self.read_partial(slot, tool, start, Some(piece));
         } else {
+            self.stash_queued_arguments(slot, tool);
+            let call = &mut self.choices[slot].tools[tool];
             call.arguments.clear();
             call.arguments.push_str(&full);
             call.run_start = 0;
@@ -778,6 +859,7 @@ impl State {
         }
         call.done = false;
         self.queue.push(Ev::ArgumentsDelta {
+            stashed: false,
             slot,
             tool,
             name: call.name.len(),
@@ -798,6 +880,7 @@ impl State {
                 BlockKind::Content | BlockKind::Refusal | BlockKind::Reasoning
             ) {
                 self.queue.push(Ev::TextDone {
+                    stashed: None,
                     slot,
                     block: b,
                     start,
@@ -830,6 +913,7 @@ impl State {
                 call.arguments = std::mem::take(&mut call.default);
                 call.run_start = 0;
                 self.queue.push(Ev::ArgumentsDelta {
+                    stashed: false,
                     slot,
                     tool,
                     name: call.name.len(),
@@ -844,6 +928,7 @@ impl State {
             let start = call.run_start.min(call.arguments.len());
             call.run_start = call.arguments.len();
             self.queue.push(Ev::ArgumentsDone {
+                stashed: false,
                 slot,
                 tool,
                 name: call.name.len(),

@@ -27,12 +27,18 @@ pub(crate) enum Ev {
         block: usize,
         start: usize,
         end: usize,
+        /// `start..end` is in the arena, not the block's buffer, and the
+        /// block was of this kind then.
+        stashed: Option<BlockKind>,
     },
     TextDone {
         slot: usize,
         block: usize,
         start: usize,
         end: usize,
+        /// `start..end` is in the arena, not the block's buffer, and the
+        /// block was of this kind then.
+        stashed: Option<BlockKind>,
     },
     /// `id` and `name` are the lengths of the call's id and name then
     /// (set-once values: a prefix of the final one is the value at the time).
@@ -48,6 +54,8 @@ pub(crate) enum Ev {
         name: usize,
         start: usize,
         end: usize,
+        /// `start..end` is in the arena, not the block's (call's) buffer.
+        stashed: bool,
     },
     /// `start..end`: the ops in the state's buffer.
     ArgumentsPartial {
@@ -62,6 +70,8 @@ pub(crate) enum Ev {
         name: usize,
         start: usize,
         end: usize,
+        /// `start..end` is in the arena, not the block's (call's) buffer.
+        stashed: bool,
     },
     ListDelta {
         slot: usize,
@@ -98,7 +108,8 @@ pub(crate) enum Ev {
 }
 
 /// `s[a..b]`, or `""` should a range ever be stale (it cannot be: ranges
-/// are taken from buffers that only grow until the queue is cleared).
+/// are taken from buffers that only grow until the queue is cleared, and
+/// a buffer about to be replaced has its queued ranges stashed first).
 fn sub(s: &str, a: usize, b: usize) -> Text<'_> {
     Text::from(s.get(a..b).unwrap_or(""))
 }
@@ -115,11 +126,16 @@ impl State {
                 block,
                 start,
                 end,
+                stashed,
             } => {
                 let b = &self.choices[slot].blocks[block];
-                let delta = sub(&b.text, start, end);
+                let (src, kind) = match stashed {
+                    Some(kind) => (&self.arena, kind),
+                    None => (&b.text, b.kind),
+                };
+                let delta = sub(src, start, end);
                 let (choice, block) = (choice(slot), b.event_block());
-                match b.kind {
+                match kind {
                     BlockKind::Refusal => Event::RefusalDelta {
                         choice,
                         block,
@@ -143,11 +159,16 @@ impl State {
                 block,
                 start,
                 end,
+                stashed,
             } => {
                 let b = &self.choices[slot].blocks[block];
-                let text = sub(&b.text, start, end);
+                let (src, kind) = match stashed {
+                    Some(kind) => (&self.arena, kind),
+                    None => (&b.text, b.kind),
+                };
+                let text = sub(src, start, end);
                 let (choice, block) = (choice(slot), b.event_block());
-                match b.kind {
+                match kind {
                     BlockKind::Refusal => Event::RefusalDone {
                         choice,
                         block,
@@ -187,14 +208,16 @@ impl State {
                 name,
                 start,
                 end,
+                stashed,
             } => {
                 let t = &self.choices[slot].tools[tool];
+                let src = if stashed { &self.arena } else { &t.arguments };
                 Event::ToolCallArgumentsDelta {
                     choice: choice(slot),
                     block: t.event_block,
                     index: t.index,
                     name: sub(&t.name, 0, name),
-                    arguments_delta: sub(&t.arguments, start, end),
+                    arguments_delta: sub(src, start, end),
                 }
             }
             Ev::ArgumentsPartial {
@@ -217,14 +240,16 @@ impl State {
                 name,
                 start,
                 end,
+                stashed,
             } => {
                 let t = &self.choices[slot].tools[tool];
+                let src = if stashed { &self.arena } else { &t.arguments };
                 Event::ToolCallArgumentsDone {
                     choice: choice(slot),
                     block: t.event_block,
                     index: t.index,
                     name: sub(&t.name, 0, name),
-                    arguments: sub(&t.arguments, start, end),
+                    arguments: sub(src, start, end),
                 }
             }
             Ev::ListDelta { slot, list, raw: r } => {

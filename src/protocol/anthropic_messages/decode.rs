@@ -593,8 +593,13 @@ impl Decoder {
     fn block_start(&mut self, data: &str, index: u32, b: &BlockFacts, out: &mut Delta) {
         let block = BlockKey::Index(index);
         let pos = b.span.start;
+        let kind = match b.kind {
+            Some(t) if is_lit(data, t, f::TEXT_BLOCK) => BlockKind::Content,
+            Some(t) if is_lit(data, t, f::THINKING_BLOCK) => BlockKind::Reasoning,
+            Some(t) if is_lit(data, t, f::TOOL_USE_BLOCK) => BlockKind::Tool,
+            _ => BlockKind::Other,
+        };
         if let Some(slot) = self.find(index) {
-            let kind = self.blocks[slot].kind;
             out.push(Op::Warning {
                 warning: Warning::Lenient {
                     field: "content_block_start.index",
@@ -602,6 +607,9 @@ impl Decoder {
                 },
                 pos,
             });
+            // The start says what the block is (deltas before it made it
+            // of their kind; the fold warns when their text disagrees).
+            self.blocks[slot].kind = kind;
             out.push(Op::BlockStart {
                 choice: CHOICE,
                 block,
@@ -611,12 +619,6 @@ impl Decoder {
             });
             return;
         }
-        let kind = match b.kind {
-            Some(t) if is_lit(data, t, f::TEXT_BLOCK) => BlockKind::Content,
-            Some(t) if is_lit(data, t, f::THINKING_BLOCK) => BlockKind::Reasoning,
-            Some(t) if is_lit(data, t, f::TOOL_USE_BLOCK) => BlockKind::Tool,
-            _ => BlockKind::Other,
-        };
         let info = self.add_block(index, kind);
         out.push(Op::BlockStart {
             choice: CHOICE,

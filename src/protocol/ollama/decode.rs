@@ -103,6 +103,10 @@ pub(crate) struct Decoder {
     model_set: bool,
     /// The `done` value last emitted (an unchanged one is not emitted).
     done_sent: Option<bool>,
+    /// The text's block: `content` or `response`, as the first line with
+    /// text said (a stream mixing both shapes, not Ollama's, keeps its
+    /// text in one block, in the order it came).
+    text_key: Option<&'static str>,
     max_depth: usize,
 }
 
@@ -118,6 +122,7 @@ impl Decoder {
             tools_seen: 0,
             model_set: false,
             done_sent: None,
+            text_key: None,
             max_depth,
         }
     }
@@ -289,6 +294,15 @@ impl Decoder {
 
     /// The ops of the line just decoded, in the order of its events.
     fn emit(&mut self, out: &mut Delta, data: &str) {
+        if self.line.message || self.line.response.is_some() {
+            let first = if self.line.message {
+                f::CONTENT
+            } else {
+                f::RESPONSE
+            };
+            self.text_key.get_or_insert(first);
+        }
+        let text_key = self.text_key.unwrap_or(f::CONTENT);
         let line = &self.line;
         if let Some(role) = line.role {
             out.push(field(
@@ -305,13 +319,13 @@ impl Decoder {
             // The block exists even when a message has no `content` (so the
             // final object is a chat response).
             out.push(text(
-                f::CONTENT,
+                text_key,
                 BlockKind::Content,
                 line.content.unwrap_or(StrSpan::EMPTY),
             ));
         }
         if let Some(t) = line.response {
-            out.push(text(f::RESPONSE, BlockKind::Content, t));
+            out.push(text(text_key, BlockKind::Content, t));
         }
         for e in &self.message_extras {
             out.push(Op::Field {

@@ -258,11 +258,19 @@ fn fill(response: &mut Response, choice: ChoiceState) {
         mut tools,
         ..
     } = choice;
-    let (mut content, mut text, mut thinking) = (None, None, None);
+    // `content` (`/api/chat`) and `response` (`/api/generate`), in the
+    // order they came: a stream mixing both shapes (not Ollama's) has its
+    // text in the message, whole, as its events said it.
+    let (mut text, mut content, mut generated, mut thinking) = (String::new(), false, false, None);
     for b in blocks {
         match (b.kind, &b.key) {
-            (BlockKind::Content, Key::Field(name)) if name == f::RESPONSE => text = Some(b.text),
-            (BlockKind::Content, _) => content = Some(b.text),
+            (BlockKind::Content, key) => {
+                match key {
+                    Key::Field(name) if name == f::RESPONSE => generated = true,
+                    _ => content = true,
+                }
+                text.push_str(&b.text);
+            }
             (BlockKind::Reasoning, _) => thinking = non_empty(b.text),
             _ => {}
         }
@@ -275,9 +283,9 @@ fn fill(response: &mut Response, choice: ChoiceState) {
                 _ => Vec::new(),
             },
         );
-    let chat = content.is_some() || !message.is_empty() || !tools.is_empty();
+    let chat = content || !message.is_empty() || !tools.is_empty();
     if !chat {
-        response.response = text;
+        response.response = generated.then_some(text);
         response.thinking = thinking;
         return;
     }
@@ -310,13 +318,9 @@ fn fill(response: &mut Response, choice: ChoiceState) {
     let role = string(message.take(f::ROLE));
     response.message = Some(Message {
         role,
-        content: content.unwrap_or_default(),
+        content: text,
         thinking,
         tool_calls,
         extra: message.into_map(),
     });
-    if let Some(t) = text {
-        // A `response` beside a `message` (not Ollama's shape): kept.
-        response.response = Some(t);
-    }
 }

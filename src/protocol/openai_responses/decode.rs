@@ -31,10 +31,17 @@
 //!   what the deltas missed becomes one more delta (LM Studio sends
 //!   function arguments only in `function_call_arguments.done`), and the
 //!   complete item at `output_item.done` is reconciled the same way.
+//! - A text delta for an item already done, or of a kind its item does
+//!   not hold (`output_text` in a `reasoning` item), is skipped with a
+//!   `deltas_disagree` warning: the final object could not show it. Text
+//!   for an index whose item has not been added is kept (a resumed stream
+//!   starts mid-item); a warning follows if the item turns out to hold no
+//!   such text (a function call).
 //! - `output_text.annotation.added`: the annotation is appended to the
 //!   part's `annotations`; a delta's non-empty `logprobs` extend the part's.
 //! - Terminal events (`response.completed`, `.incomplete`, `.failed`): the
-//!   `response` is the final object (`Snapshot`), its `usage` the usage,
+//!   `response` is the final object (`Snapshot`), each of its `output`
+//!   items reconciled as at `output_item.done`, its `usage` the usage,
 //!   its `status` the finish reason (`incomplete_details.reason` for
 //!   `response.incomplete`, which is a normal end, not an error);
 //!   `response.failed` is a provider error from `response.error`.
@@ -49,11 +56,13 @@
 //! `obfuscation` padding.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use super::fields::{self as f, group};
 use crate::delta::{
     BlockKey, BlockKind, Delta, Key, Op, Raw, Rule, Scope, Span, StrSpan, ValueKind,
 };
+use crate::event::Warning;
 use crate::fold::parse_raw;
 use crate::json::scanner::Stop;
 use crate::protocol::provider_error::{self, ProviderError};
@@ -118,6 +127,8 @@ struct Outcome {
     reason: Option<StrSpan>,
     error: Option<Span>,
     usage: Option<(Span, TokenCounts)>,
+    /// The `output` array.
+    output: Option<Span>,
 }
 
 /// Decodes the events of an OpenAI Responses stream.
@@ -128,8 +139,32 @@ pub(crate) struct Decoder {
     calls: Vec<(u32, u32)>,
     /// Parts of the complete item being decoded (scratch).
     parts: Vec<PartText>,
+    /// The items added, by output index: the classes of text each holds
+    /// ([`text_class`] bits), and whether it is done.
+    items: BTreeMap<u32, ItemState>,
+    /// Output indexes that had text before their item was added (a
+    /// resumed stream, or a hostile one): which kinds of text
+    /// ([`text_class`] bits).
+    early: BTreeMap<u32, u8>,
     max_depth: usize,
     max_index: u32,
+}
+
+/// An item added: see [`Decoder::items`].
+#[derive(Debug, Clone, Copy)]
+struct ItemState {
+    holds: u8,
+    done: bool,
+}
+
+/// The class of text a part of `kind` is, as a bit: message text, reasoning,
+/// a hosted tool's.
+fn text_class(kind: BlockKind) -> u8 {
+    match kind {
+        BlockKind::Content | BlockKind::Refusal => 1,
+        BlockKind::Reasoning => 2,
+        _ => 4,
+    }
 }
 
 /// A shape error at `pos`, outside the scanner.
@@ -235,6 +270,8 @@ impl Decoder {
         Decoder {
             calls: Vec::new(),
             parts: Vec::new(),
+            items: BTreeMap::new(),
+            early: BTreeMap::new(),
             max_depth,
             max_index,
         }
@@ -516,6 +553,20 @@ impl Decoder {
         let item = need(m.output_index, "output_index", INDEX)?;
         let text = need(string(m.delta, "delta")?, "delta", "a string")?;
         let block = BlockKey::Part { item, group, part };
+        match self.items.get(&item) {
+            Some(i) if i.done || i.holds & text_class(kind) == 0 => {
+                // Its item is complete, or holds no such text: the final
+                // object cannot show it, so neither do the events.
+                out.push(Op::Warning {
+                    warning: Warning::DeltasDisagree { field: "output" },
+                    pos: text.start(),
+                });
+                return Ok(block);
+            }
+            Some(_) => {}
+            None if !text.is_empty() => *self.early.entry(item).or_default() |= text_class(kind),
+            None => {}
+        }
         out.push(Op::Text {
             choice: CHOICE,
             block,
@@ -650,6 +701,24 @@ impl Decoder {
         let client = info
             .kind
             .is_some_and(|k| is_client_call(&k.get(data).to_cow()));
+        let holds = match info.kind.map(|k| k.get(data).to_cow()) {
+            _ if client => 0,
+            Some(k) if k == f::MESSAGE => text_class(BlockKind::Content),
+            Some(k) if k == f::REASONING => text_class(BlockKind::Reasoning),
+            // Other items (hosted tools, types to come): any text.
+            _ => u8::MAX,
+        };
+        self.items.insert(oi, ItemState { holds, done: false });
+        let sent = self.early.get(&oi).copied().unwrap_or(0);
+        if sent & !holds != 0 {
+            // Text came for this index before its item, of a kind the item
+            // does not hold: the final object cannot show what the events
+            // did.
+            out.push(Op::Warning {
+                warning: Warning::DeltasDisagree { field: "output" },
+                pos: span.start,
+            });
+        }
         out.push(Op::BlockStart {
             choice: CHOICE,
             block: BlockKey::Index(oi),
@@ -676,10 +745,61 @@ impl Decoder {
     ) -> std::result::Result<(), DecodeError> {
         let oi = need(m.output_index, "output_index", INDEX)?;
         let span = need(object(m.item, "item")?, "item", AN_OBJECT)?;
+        self.complete_item(oi, span, data, out)
+    }
+
+    /// The terminal response's items, each reconciled as its
+    /// `output_item.done` was: the response is the final object, so what
+    /// its texts and arguments add to the deltas is emitted, and what
+    /// disagrees with them is a `deltas_disagree` warning (a delta sent
+    /// after its part was done, an item never streamed).
+    fn reconcile_output(
+        &mut self,
+        list: Span,
+        data: &str,
+        out: &mut Delta,
+    ) -> std::result::Result<(), DecodeError> {
+        let mut sc = Cur::new(data, self.max_depth);
+        sc.advance_to(list.start);
+        let max_depth = self.max_depth;
+        sc.array().map_err(|Stop| sc.failure(max_depth))?;
+        let mut first = true;
+        let mut oi = 0u32;
+        while sc
+            .next_element(&mut first)
+            .map_err(|Stop| sc.failure(max_depth))?
+        {
+            let is_object = sc.ws() == b'{';
+            let span = sc.skip_value().map_err(|Stop| sc.failure(max_depth))?;
+            if is_object {
+                self.complete_item(oi, span, data, out)?;
+            }
+            oi = oi.saturating_add(1);
+        }
+        Ok(())
+    }
+
+    /// An item's complete form (`span`), at `output_index` `oi`: its call's
+    /// arguments and its parts' texts reconcile the deltas; its members
+    /// replace the item's.
+    fn complete_item(
+        &mut self,
+        oi: u32,
+        span: Span,
+        data: &str,
+        out: &mut Delta,
+    ) -> std::result::Result<(), DecodeError> {
         let info = self.item_info(data, span, true)?;
         let client = info
             .kind
             .is_some_and(|k| is_client_call(&k.get(data).to_cow()));
+        self.items
+            .entry(oi)
+            .or_insert(ItemState {
+                holds: 0,
+                done: true,
+            })
+            .done = true;
         if client {
             self.call(oi, Some(&info), None, out);
             out.push(Op::ToolDone {
@@ -843,6 +963,9 @@ impl Decoder {
         if terminal_members(&mut sc, &mut o, out).is_err() {
             return Err(sc.failure(self.max_depth));
         }
+        if let Some(list) = o.output {
+            self.reconcile_output(list, data, out)?;
+        }
         out.push(Op::Snapshot { raw: span });
         let incomplete = kind == "response.incomplete";
         let reason = if incomplete {
@@ -882,7 +1005,7 @@ impl Decoder {
 
 /// The members of a terminal response that the ops need: `id` and `model`
 /// (for the fold's identity), `status`, `incomplete_details.reason`,
-/// `error`, `usage`.
+/// `error`, `usage` and the `output` list.
 fn terminal_members(sc: &mut Cur<'_>, o: &mut Outcome, out: &mut Delta) -> Result<()> {
     sc.object()?;
     members!(sc;
@@ -923,6 +1046,13 @@ fn terminal_members(sc: &mut Cur<'_>, o: &mut Outcome, out: &mut Delta) -> Resul
                 o.usage = Some(usage(sc)?);
             } else {
                 sc.skip_value()?;
+            }
+        },
+        6 6 b"output" => {
+            let array = sc.ws() == b'[';
+            let span = sc.skip_value()?;
+            if array {
+                o.output = Some(span);
             }
         },
         _ _key => {
