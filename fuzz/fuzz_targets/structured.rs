@@ -1,6 +1,8 @@
-//! Structure-aware: a chat-completion stream generated from the input
-//! (`tests/oracle/gen.rs`) must fold the same in every chunking, keep the
-//! fold's invariants and match the model's prediction.
+//! Structure-aware: a stream of any format generated from the input
+//! (`tests/oracle/gen.rs` for OpenAI chat, `tests/oracle/formats.rs` for
+//! the others) must fold the same in every chunking, detected or forced,
+//! its events must agree with its final object, and a clean one must match
+//! what the generator sent.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
