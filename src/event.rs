@@ -175,6 +175,24 @@ pub enum Event<'a> {
         /// The changes, in order.
         ops: EventOps<'a>,
     },
+    /// What a piece of content changed in its value, as partial-JSON ops,
+    /// for a response whose content is JSON (structured outputs): right
+    /// after the `content.delta` that caused it, when there is any change.
+    /// Only with
+    /// [`Fold::with_partial_json_content`](crate::Fold::with_partial_json_content).
+    /// Applying a block's ops in order rebuilds its parsed content. Not in
+    /// the SDK.
+    #[serde(rename = "content.partial")]
+    #[non_exhaustive]
+    ContentPartial {
+        /// The choice's index.
+        choice: u32,
+        /// The format's position of the block, if it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        block: Option<u32>,
+        /// The changes, in order.
+        ops: EventOps<'a>,
+    },
     /// A tool call's arguments are complete (at the end of its block, when
     /// the next call starts, at the finish reason, or at the end of the
     /// stream).
@@ -386,6 +404,18 @@ pub enum Warning {
         /// [`PartialJsonError`](crate::partial_json::PartialJsonError)).
         arguments_offset: u64,
     },
+    /// Content read as partial JSON is not valid JSON (or exceeds the
+    /// depth or size limit): the block's ops stopped at `content_offset`
+    /// (the text is kept as it came). The event's `offset` is as for
+    /// [`Warning::InvalidArguments`]. Only with
+    /// [`Fold::with_partial_json_content`](crate::Fold::with_partial_json_content).
+    InvalidContent {
+        /// The choice's index.
+        choice: u32,
+        /// Byte offset (0-based) in the block's text where it stops being
+        /// JSON.
+        content_offset: u64,
+    },
 }
 
 impl Event<'_> {
@@ -493,6 +523,11 @@ impl Event<'_> {
                 index,
                 ops: ops.into_owned(),
             },
+            ContentPartial { choice, block, ops } => ContentPartial {
+                choice,
+                block,
+                ops: ops.into_owned(),
+            },
             ToolCallArgumentsDone {
                 choice,
                 block,
@@ -573,6 +608,7 @@ impl Event<'_> {
             | ToolCallStart { choice, .. }
             | ToolCallArgumentsDelta { choice, .. }
             | ToolCallArgumentsPartial { choice, .. }
+            | ContentPartial { choice, .. }
             | ToolCallArgumentsDone { choice, .. }
             | LogprobsContentDelta { choice, .. }
             | LogprobsContentDone { choice, .. }
@@ -598,6 +634,7 @@ impl Event<'_> {
             | ToolCallStart { block, .. }
             | ToolCallArgumentsDelta { block, .. }
             | ToolCallArgumentsPartial { block, .. }
+            | ContentPartial { block, .. }
             | ToolCallArgumentsDone { block, .. } => *block,
             _ => None,
         }
@@ -616,6 +653,7 @@ impl Event<'_> {
             ToolCallStart { .. } => "tool_calls.function.start",
             ToolCallArgumentsDelta { .. } => "tool_calls.function.arguments.delta",
             ToolCallArgumentsPartial { .. } => "tool_calls.function.arguments.partial",
+            ContentPartial { .. } => "content.partial",
             ToolCallArgumentsDone { .. } => "tool_calls.function.arguments.done",
             LogprobsContentDelta { .. } => "logprobs.content.delta",
             LogprobsContentDone { .. } => "logprobs.content.done",

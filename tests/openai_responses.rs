@@ -1154,3 +1154,54 @@ fn text_before_its_item_is_kept_and_warned_of_when_the_item_holds_no_text() {
     assert!(!deltas_disagree(&out, "output"));
     assert_eq!(out.done.text(), "x");
 }
+
+/// Bug: the terminal response's items were matched to the streamed ones by
+/// their place in `output`; a response that leaves out an item that
+/// streamed (gpt-5.3-codex omits its web search call) had its next
+/// message's text sent again, as a new delta of the wrong item. Items are
+/// matched by `id`.
+#[test]
+fn terminal_items_are_matched_to_the_streamed_ones_by_id() {
+    let msg = |id: &str, text: &str| {
+        json!({"id": id, "type": "message", "status": "completed", "role": "assistant",
+               "content": [{"type": "output_text", "text": text, "annotations": []}]})
+    };
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    for (oi, id, text) in [(0, "msg_a", "First."), (2, "msg_b", "Second.")] {
+        if oi == 2 {
+            let search = json!({"id": "ws_1", "type": "web_search_call", "status": "completed"});
+            events.push(
+                json!({"type": "response.output_item.added", "output_index": 1, "item": search}),
+            );
+            events.push(
+                json!({"type": "response.output_item.done", "output_index": 1, "item": search}),
+            );
+        }
+        events.push(
+            json!({"type": "response.output_item.added", "output_index": oi,
+                           "item": {"id": id, "type": "message", "status": "in_progress",
+                                    "role": "assistant", "content": []}}),
+        );
+        events.push(
+            json!({"type": "response.content_part.added", "output_index": oi,
+                           "content_index": 0,
+                           "part": {"type": "output_text", "text": "", "annotations": []}}),
+        );
+        events.push(
+            json!({"type": "response.output_text.delta", "output_index": oi,
+                           "content_index": 0, "delta": text}),
+        );
+        events.push(
+            json!({"type": "response.output_item.done", "output_index": oi,
+                           "item": msg(id, text)}),
+        );
+    }
+    events.push(json!({"type": "response.completed", "response":
+        response("completed", json!([msg("msg_a", "First."), msg("msg_b", "Second.")]))}));
+    let out = folded_every_way(&body(&events));
+    assert_eq!(out.error, None);
+    assert_eq!(content_of_events(&out), "First.Second.");
+    assert!(!deltas_disagree(&out, "text"));
+    events_agree_with_final("terminal-by-id", &out, true);
+}

@@ -48,6 +48,10 @@ pub struct Global {
     /// `events`: add the partial-arguments events of tool calls.
     #[arg(long, global = true)]
     pub partial_json: bool,
+    /// `events`: read the content as partial JSON too (a structured-output
+    /// response), adding `content.partial` events.
+    #[arg(long, global = true)]
+    pub partial_json_content: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -110,6 +110,9 @@ fn fold_command(
     if command == View::Events && args.partial_json {
         fold = fold.with_partial_json();
     }
+    if command == View::Events && args.partial_json_content {
+        fold = fold.with_partial_json_content();
+    }
     if command == View::Stats {
         // Times count from the start of reading.
         fold = fold.timed();

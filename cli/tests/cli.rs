@@ -529,3 +529,40 @@ fn events_partial_json_prints_the_ops_that_rebuild_each_calls_arguments() {
         .collect();
     assert_eq!(without, plain.iter().collect::<Vec<_>>());
 }
+
+#[test]
+fn events_partial_json_content_prints_the_ops_of_a_json_content() {
+    let content = r#"{"title": "Dune", "year": 1965}"#;
+    let mut body = String::new();
+    for piece in content.as_bytes().chunks(4) {
+        let piece = std::str::from_utf8(piece).unwrap();
+        let chunk = serde_json::json!({"object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": {"content": piece}}]});
+        body.push_str(&format!("data: {chunk}\n\n"));
+    }
+    let stop = serde_json::json!({"object": "chat.completion.chunk",
+        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]});
+    body.push_str(&format!("data: {stop}\n\ndata: [DONE]\n\n"));
+    let path = std::env::temp_dir().join(format!(
+        "streamfold-json-content-{}.sse",
+        std::process::id()
+    ));
+    std::fs::write(&path, &body).unwrap();
+    let path = path.to_str().unwrap();
+    let out = run(&["events", "--partial-json-content", path]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let mut value = Value::Null;
+    let mut partial = 0;
+    for e in lines(&out) {
+        if e["type"] == "content.partial" {
+            partial += 1;
+            for op in e["ops"].as_array().unwrap() {
+                apply_json_op(&mut value, op);
+            }
+        }
+    }
+    assert!(partial > 2, "{partial} partial events");
+    assert_eq!(value, serde_json::json!({"title": "Dune", "year": 1965}));
+    let plain = lines(&run(&["events", path]));
+    assert!(plain.iter().all(|e| e["type"] != "content.partial"));
+}

@@ -241,6 +241,51 @@ impl Fold {
         self
     }
 
+    /// Reads the content as partial JSON too, for a request whose response
+    /// format is JSON (structured outputs: OpenAI's `response_format` or
+    /// `text.format` of type `json_schema`, Gemini's `responseSchema`, …):
+    /// after each [`Event::ContentDelta`], an [`Event::ContentPartial`] with
+    /// what it changed in the content's value, by the same ops as tool
+    /// arguments (see [`Fold::with_partial_json`]). Each content block is
+    /// read on its own (its own root); content that is not JSON stops its
+    /// ops with a [`Warning::InvalidContent`], its text kept. Read the
+    /// value on demand with [`Fold::content_value`].
+    ///
+    /// Cost: each piece of content is read once, O(content) in all; without
+    /// it, nothing is done.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use streamfold::partial_json::OpTarget;
+    /// use streamfold::{Event, Fold, Value};
+    ///
+    /// let chunk = |content: &str| {
+    ///     let delta = serde_json::json!({"content": content});
+    ///     let chunk = serde_json::json!({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta}]});
+    ///     format!("data: {chunk}\n\n")
+    /// };
+    /// let body = [chunk("{\"title\":\"Du"), chunk("ne\",\"year\":19"), chunk("65}")].concat();
+    ///
+    /// let mut fold = Fold::new().with_partial_json_content();
+    /// let mut value = Value::Null;
+    /// let mut titles = Vec::new();
+    /// for event in fold.push(body.as_bytes()) {
+    ///     if let Event::ContentPartial { ops, .. } = event? {
+    ///         value.apply_all(&ops).unwrap();
+    ///         titles.push(value.get("title").and_then(Value::as_str).unwrap().to_string());
+    ///     }
+    /// }
+    /// assert_eq!(titles, ["Du", "Dune", "Dune"]);
+    /// assert_eq!(value, "{\"title\":\"Dune\",\"year\":1965}".parse::<Value>().unwrap());
+    /// assert_eq!(fold.content_value(0), Some(value));
+    /// # Ok::<(), streamfold::Error>(())
+    /// ```
+    pub fn with_partial_json_content(mut self) -> Fold {
+        self.state.partial_content = true;
+        self
+    }
+
     /// Records the stream's timing with the real clock, from now (see
     /// [`timing`](crate::timing) for the definitions); read it with
     /// [`Fold::timing`]. Attach it right before sending the request or
@@ -424,6 +469,17 @@ impl Fold {
     /// Cost: a fresh reading of the arguments, O(their size).
     pub fn tool_call_value(&self, choice: u32, index: u32) -> Option<crate::Value> {
         self.state.tool_value(choice, index)
+    }
+
+    /// The value of choice `choice`'s content so far, read as partial JSON
+    /// (see [`Fold::with_partial_json_content`]), whether or not its ops
+    /// are reported: its first content block's. `None` before any value
+    /// has started. Content that is not JSON gives the value up to where it
+    /// stops being JSON.
+    ///
+    /// Cost: a fresh reading of the content, O(its size).
+    pub fn content_value(&self, choice: u32) -> Option<crate::Value> {
+        self.state.content_value(choice)
     }
 
     /// The token counts so far, normalized across formats.

@@ -1,7 +1,7 @@
 //! Per-choice state: its blocks of text, its tool calls, its lists.
 
 use super::doc::Doc;
-use super::partial::ToolPartial;
+use super::partial::Partial;
 use crate::delta::{BlockKind, LogprobsKind};
 
 /// A block's key, owned (see [`crate::delta::BlockKey`]).
@@ -30,6 +30,8 @@ pub(crate) struct BlockState {
     pub stopped: bool,
     /// The tool call it holds (kind `Tool`).
     pub tool: Option<usize>,
+    /// Its partial-JSON reader (content read as partial JSON).
+    pub partial: Partial,
 }
 
 impl BlockState {
@@ -43,6 +45,7 @@ impl BlockState {
             complete: false,
             stopped: false,
             tool: None,
+            partial: Partial::Idle,
         }
     }
 
@@ -85,7 +88,7 @@ pub(crate) struct ToolState {
     /// The events' `block`.
     pub event_block: Option<u32>,
     /// Its partial-JSON reader (partial JSON on).
-    pub partial: ToolPartial,
+    pub partial: Partial,
 }
 
 /// A list of log-probabilities: its elements as JSON text joined by commas

@@ -115,6 +115,8 @@ pub(crate) struct State {
     pub usage_tokens: Vec<TokenCounts>,
     /// Tool arguments are read as partial JSON (see `partial`).
     pub partial_json: bool,
+    /// Content is read as partial JSON too (structured outputs).
+    pub partial_content: bool,
     /// The partial-JSON readers' nesting and size limits.
     partial_depth: usize,
     partial_bytes: usize,
@@ -253,7 +255,7 @@ impl State {
                 kind,
                 text,
                 pos,
-            } => self.text(choice, block, kind, text, data, pos)?,
+            } => self.text(choice, block, kind, text, data, pos, at)?,
             Op::TextDone {
                 choice,
                 block,
@@ -548,6 +550,7 @@ impl State {
     }
 
     /// A text op.
+    #[allow(clippy::too_many_arguments)]
     fn text(
         &mut self,
         choice: u32,
@@ -556,6 +559,7 @@ impl State {
         text: StrSpan,
         data: &str,
         pos: usize,
+        at: &At<'_>,
     ) -> Result<(), FoldError> {
         let slot = self.choice_slot(choice, pos)?;
         let b = self.block_slot(slot, block, kind, data, pos)?;
@@ -577,6 +581,12 @@ impl State {
                 start,
                 end,
             });
+            let piece = PieceAt {
+                at,
+                pos: text.start(),
+                exact: !text.escaped(),
+            };
+            self.read_content(slot, b, start, Some(piece));
         } else {
             // Text of a block without events: its run stays closed.
             st.run_start = end;
@@ -588,6 +598,7 @@ impl State {
     /// end: what the deltas missed is emitted as one more delta; text that
     /// disagrees replaces them, with a warning.
     fn reconcile_text(&mut self, slot: usize, b: usize, full: StrSpan, data: &str, at: &At<'_>) {
+        let span = full;
         let full = full.get(data).to_cow();
         let st = &mut self.choices[slot].blocks[b];
         if st.text == *full {
@@ -606,6 +617,12 @@ impl State {
                     end,
                 });
             }
+            let piece = PieceAt {
+                at,
+                pos: span.start() + if span.escaped() { 0 } else { start },
+                exact: !span.escaped(),
+            };
+            self.read_content(slot, b, start, Some(piece));
         } else {
             self.stash_queued_text(slot, b);
             let st = &mut self.choices[slot].blocks[b];
@@ -617,6 +634,12 @@ impl State {
                 offset: (at.offset)(0),
                 event_index: at.event_index,
             });
+            let piece = PieceAt {
+                at,
+                pos: span.start(),
+                exact: !span.escaped(),
+            };
+            self.restart_content(slot, b, Some(piece));
         }
     }
 
@@ -871,6 +894,10 @@ impl State {
 
     /// Emits the `.done` event of block `b`'s open run.
     fn close_block_run(&mut self, slot: usize, b: usize) {
+        if self.choices[slot].blocks[b].run_open() {
+            // A number that is the whole content is complete only now.
+            self.finish_content(slot, b);
+        }
         let st = &mut self.choices[slot].blocks[b];
         if st.run_open() {
             let (start, end) = (st.run_start, st.text.len());

@@ -64,6 +64,13 @@ pub(crate) enum Ev {
         start: usize,
         end: usize,
     },
+    /// `start..end`: the ops in the state's buffer.
+    ContentPartial {
+        slot: usize,
+        block: usize,
+        start: usize,
+        end: usize,
+    },
     ArgumentsDone {
         slot: usize,
         tool: usize,
@@ -234,6 +241,16 @@ impl State {
                     ops: self.ops.range(start..end).into(),
                 }
             }
+            Ev::ContentPartial {
+                slot,
+                block,
+                start,
+                end,
+            } => Event::ContentPartial {
+                choice: choice(slot),
+                block: self.choices[slot].blocks[block].event_block(),
+                ops: self.ops.range(start..end).into(),
+            },
             Ev::ArgumentsDone {
                 slot,
                 tool,

@@ -103,6 +103,7 @@ struct Members {
 #[derive(Debug, Clone, Copy, Default)]
 struct ItemInfo {
     kind: Option<StrSpan>,
+    id: Option<StrSpan>,
     call_id: Option<StrSpan>,
     name: Option<StrSpan>,
     arguments: Option<StrSpan>,
@@ -142,6 +143,9 @@ pub(crate) struct Decoder {
     /// The items added, by output index: the classes of text each holds
     /// ([`text_class`] bits), and whether it is done.
     items: BTreeMap<u32, ItemState>,
+    /// Item ids → their output index (the terminal response lists its
+    /// items without their indexes, and not every item streamed).
+    ids: BTreeMap<String, u32>,
     /// Output indexes that had text before their item was added (a
     /// resumed stream, or a hostile one): which kinds of text
     /// ([`text_class`] bits).
@@ -272,6 +276,7 @@ impl Decoder {
             parts: Vec::new(),
             items: BTreeMap::new(),
             early: BTreeMap::new(),
+            ids: BTreeMap::new(),
             max_depth,
             max_index,
         }
@@ -709,6 +714,9 @@ impl Decoder {
             _ => u8::MAX,
         };
         self.items.insert(oi, ItemState { holds, done: false });
+        if let Some(id) = info.id {
+            self.remember(&id.get(data).to_cow(), oi);
+        }
         let sent = self.early.get(&oi).copied().unwrap_or(0);
         if sent & !holds != 0 {
             // Text came for this index before its item, of a kind the item
@@ -737,6 +745,13 @@ impl Decoder {
         Ok(())
     }
 
+    /// Records that item `id` streamed at output index `oi`.
+    fn remember(&mut self, id: &str, oi: u32) {
+        if !self.ids.contains_key(id) {
+            self.ids.insert(id.to_string(), oi);
+        }
+    }
+
     fn item_done(
         &mut self,
         m: &Members,
@@ -745,7 +760,7 @@ impl Decoder {
     ) -> std::result::Result<(), DecodeError> {
         let oi = need(m.output_index, "output_index", INDEX)?;
         let span = need(object(m.item, "item")?, "item", AN_OBJECT)?;
-        self.complete_item(oi, span, data, out)
+        self.complete_item(Some(oi), span, data, out)
     }
 
     /// The terminal response's items, each reconciled as its
@@ -764,7 +779,6 @@ impl Decoder {
         let max_depth = self.max_depth;
         sc.array().map_err(|Stop| sc.failure(max_depth))?;
         let mut first = true;
-        let mut oi = 0u32;
         while sc
             .next_element(&mut first)
             .map_err(|Stop| sc.failure(max_depth))?
@@ -772,24 +786,37 @@ impl Decoder {
             let is_object = sc.ws() == b'{';
             let span = sc.skip_value().map_err(|Stop| sc.failure(max_depth))?;
             if is_object {
-                self.complete_item(oi, span, data, out)?;
+                self.complete_item(None, span, data, out)?;
             }
-            oi = oi.saturating_add(1);
         }
         Ok(())
     }
 
-    /// An item's complete form (`span`), at `output_index` `oi`: its call's
-    /// arguments and its parts' texts reconcile the deltas; its members
-    /// replace the item's.
+    /// An item's complete form (`span`), at `output_index` `oi` (`None`:
+    /// the index its `id` streamed at; an item that did not stream is left
+    /// to the final object): its call's arguments and its parts' texts
+    /// reconcile the deltas; its members replace the item's.
     fn complete_item(
         &mut self,
-        oi: u32,
+        oi: Option<u32>,
         span: Span,
         data: &str,
         out: &mut Delta,
     ) -> std::result::Result<(), DecodeError> {
         let info = self.item_info(data, span, true)?;
+        let id = info.id.map(|id| id.get(data).to_cow());
+        let oi = match oi {
+            Some(oi) => {
+                if let Some(id) = &id {
+                    self.remember(id, oi);
+                }
+                oi
+            }
+            None => match id.as_deref().and_then(|id| self.ids.get(id)) {
+                Some(&oi) => oi,
+                None => return Ok(()),
+            },
+        };
         let client = info
             .kind
             .is_some_and(|k| is_client_call(&k.get(data).to_cow()));
@@ -860,6 +887,7 @@ impl Decoder {
             4 5 b"input" => info.input = string_of(sc)?,
             5 4 b"text" => info.text = string_of(sc)?,
             6 7 b"refusal" => info.text = info.text.or(string_of(sc)?),
+            9 2 b"id" => info.id = string_of(sc)?,
             7 7 b"content" => {
                 if parts && sc.ws() == b'[' {
                     self.part_list(sc, group::CONTENT)?;
