@@ -168,6 +168,7 @@ mod json;
 mod limits;
 mod ndjson;
 mod protocol;
+#[cfg(not(feature = "scalar"))]
 mod simd;
 pub mod sse;
 mod text;

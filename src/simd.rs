@@ -12,11 +12,12 @@
 //!
 //! Why `unsafe` here: the first needs the SSE2 intrinsics, the second skips
 //! re-validating bytes already proven ASCII; both sit on the per-byte path
-//! that the `throughput` and `hotpath` benches measure. Those benches
-//! measure the crate as built, with these helpers; none of them times the
-//! helpers against their safe fallbacks, so the gain of each is not
-//! quantified in `benches/`. Every block carries its `// SAFETY:` proof;
-//! on other architectures the string scan is the safe SWAR loop.
+//! that the `throughput` and `hotpath` benches measure.
+//! `benches/scalar-vs-simd.sh` measures what they gain: the `throughput`
+//! bench against a build with the `scalar` feature, which leaves this
+//! module out for the safe fallbacks (CI tests that build too). Every
+//! block carries its `// SAFETY:` proof; on other architectures the string
+//! scan is the safe SWAR loop.
 #![allow(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 

@@ -5,7 +5,11 @@
 /// `bytes` as UTF-8, when valid (ASCII checked first, the common case).
 #[inline]
 pub(crate) fn utf8(bytes: &[u8]) -> Option<&str> {
-    crate::simd::ascii_str(bytes).or_else(|| std::str::from_utf8(bytes).ok())
+    #[cfg(not(feature = "scalar"))]
+    if let Some(s) = crate::simd::ascii_str(bytes) {
+        return Some(s);
+    }
+    std::str::from_utf8(bytes).ok()
 }
 
 /// Appends `bytes` to `out` decoded as UTF-8, each maximal invalid subpart

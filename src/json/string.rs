@@ -151,11 +151,12 @@ const HI: u64 = 0x8080_8080_8080_8080;
 /// Position of the first byte at or after `i` that is `"`, `\` or a control
 /// character (below 0x20), or `bytes.len()` if none.
 ///
-/// Sixteen bytes at a time with SSE2 on x86-64 ([`crate::simd`]), then
-/// eight at a time (SWAR), then byte by byte for the tail.
+/// Sixteen bytes at a time with SSE2 on x86-64 (`crate::simd`; not with
+/// the `scalar` feature), then eight at a time (SWAR), then byte by byte
+/// for the tail.
 #[inline(always)]
 pub fn find_string_special(bytes: &[u8], mut i: usize) -> usize {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(feature = "scalar")))]
     while let Some(chunk) = bytes
         .get(i..i + 16)
         .and_then(|c| <&[u8; 16]>::try_from(c).ok())
