@@ -1205,3 +1205,27 @@ fn terminal_items_are_matched_to_the_streamed_ones_by_id() {
     assert!(!deltas_disagree(&out, "text"));
     events_agree_with_final("terminal-by-id", &out, true);
 }
+
+/// Bug (found by `fold_split`): a function call streamed, then the
+/// terminal response gave its item another type; the events had the
+/// call's arguments, the final object no call, and no warning.
+#[test]
+fn a_complete_item_of_another_type_than_the_one_that_streamed_is_warned_of() {
+    let call = |status: &str, kind: &str| {
+        json!({"id": "fc_1", "type": kind, "call_id": "call_1", "name": "f",
+               "arguments": if status == "completed" { "{}" } else { "" }, "status": status})
+    };
+    let events = vec![
+        json!({"type": "response.created", "response": response("in_progress", json!([]))}),
+        json!({"type": "response.output_item.added", "output_index": 0,
+               "item": call("in_progress", "function_call")}),
+        json!({"type": "response.function_call_arguments.delta", "output_index": 0, "delta": "{}"}),
+        json!({"type": "response.output_item.done", "output_index": 0,
+               "item": call("completed", "function_call")}),
+        json!({"type": "response.completed",
+               "response": response("completed", json!([call("completed", "function$call")]))}),
+    ];
+    let out = folded_every_way(&body(&events));
+    assert_eq!(out.error, None);
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+}

@@ -161,6 +161,18 @@ struct ItemState {
     done: bool,
 }
 
+/// The classes of text an item holds ([`text_class`] bits): none for a
+/// client call.
+fn holds(info: &ItemInfo, data: &str, client: bool) -> u8 {
+    match info.kind.map(|k| k.get(data).to_cow()) {
+        _ if client => 0,
+        Some(k) if k == f::MESSAGE => text_class(BlockKind::Content),
+        Some(k) if k == f::REASONING => text_class(BlockKind::Reasoning),
+        // Other items (hosted tools, types to come): any text.
+        _ => u8::MAX,
+    }
+}
+
 /// The class of text a part of `kind` is, as a bit: message text, reasoning,
 /// a hosted tool's.
 fn text_class(kind: BlockKind) -> u8 {
@@ -706,13 +718,7 @@ impl Decoder {
         let client = info
             .kind
             .is_some_and(|k| is_client_call(&k.get(data).to_cow()));
-        let holds = match info.kind.map(|k| k.get(data).to_cow()) {
-            _ if client => 0,
-            Some(k) if k == f::MESSAGE => text_class(BlockKind::Content),
-            Some(k) if k == f::REASONING => text_class(BlockKind::Reasoning),
-            // Other items (hosted tools, types to come): any text.
-            _ => u8::MAX,
-        };
+        let holds = holds(&info, data, client);
         self.items.insert(oi, ItemState { holds, done: false });
         if let Some(id) = info.id {
             self.remember(&id.get(data).to_cow(), oi);
@@ -820,13 +826,23 @@ impl Decoder {
         let client = info
             .kind
             .is_some_and(|k| is_client_call(&k.get(data).to_cow()));
-        self.items
-            .entry(oi)
-            .or_insert(ItemState {
-                holds: 0,
-                done: true,
-            })
-            .done = true;
+        let holds = holds(&info, data, client);
+        match self.items.get_mut(&oi) {
+            Some(item) => {
+                if item.holds != holds {
+                    // The complete item is of another type than the one
+                    // that streamed: the events were of the first.
+                    out.push(Op::Warning {
+                        warning: Warning::DeltasDisagree { field: "output" },
+                        pos: span.start,
+                    });
+                }
+                item.done = true;
+            }
+            None => {
+                self.items.insert(oi, ItemState { holds, done: true });
+            }
+        }
         if client {
             self.call(oi, Some(&info), None, out);
             out.push(Op::ToolDone {
