@@ -161,17 +161,24 @@ struct ItemState {
     done: bool,
 }
 
-/// The classes of text an item holds ([`text_class`] bits): none for a
-/// client call.
+/// The classes of text an item holds ([`text_class`] bits), or [`CALL`]
+/// for a client call.
 fn holds(info: &ItemInfo, data: &str, client: bool) -> u8 {
     match info.kind.map(|k| k.get(data).to_cow()) {
-        _ if client => 0,
+        _ if client => CALL,
         Some(k) if k == f::MESSAGE => text_class(BlockKind::Content),
         Some(k) if k == f::REASONING => text_class(BlockKind::Reasoning),
         // Other items (hosted tools, types to come): any text.
-        _ => u8::MAX,
+        _ => {
+            text_class(BlockKind::Content)
+                | text_class(BlockKind::Reasoning)
+                | text_class(BlockKind::Other)
+        }
     }
 }
+
+/// The [`holds`] bit of a client call's arguments.
+const CALL: u8 = 8;
 
 /// The class of text a part of `kind` is, as a bit: message text, reasoning,
 /// a hosted tool's.
@@ -388,11 +395,17 @@ impl Decoder {
             "response.function_call_arguments.delta" | "response.custom_tool_call_input.delta" => {
                 let oi = need(m.output_index, "output_index", INDEX)?;
                 let delta = need(string(m.delta, "delta")?, "delta", "a string")?;
+                if self.skip_unless_open_call(oi, delta.start(), out) {
+                    return Ok(Payload::Ops);
+                }
                 self.call(oi, None, Some(delta), out);
             }
             "response.function_call_arguments.done" => {
                 let oi = need(m.output_index, "output_index", INDEX)?;
                 let full = string(m.arguments, "arguments")?;
+                if self.skip_unless_open_call(oi, full.map_or(0, |f| f.start()), out) {
+                    return Ok(Payload::Ops);
+                }
                 self.call(oi, None, None, out);
                 out.push(Op::ToolDone {
                     choice: CHOICE,
@@ -402,6 +415,9 @@ impl Decoder {
             "response.custom_tool_call_input.done" => {
                 let oi = need(m.output_index, "output_index", INDEX)?;
                 let full = string(m.input, "input")?;
+                if self.skip_unless_open_call(oi, full.map_or(0, |f| f.start()), out) {
+                    return Ok(Payload::Ops);
+                }
                 self.call(oi, None, None, out);
                 out.push(Op::ToolDone {
                     choice: CHOICE,
@@ -749,6 +765,28 @@ impl Decoder {
             self.call(oi, Some(&info), arguments, out);
         }
         Ok(())
+    }
+
+    /// For an event of a call's arguments at output index `oi`: true (and a
+    /// `deltas_disagree` warning) when the item there is complete or is no
+    /// client call, so the event is skipped (the final object could not
+    /// show it). An index without an item yet (a resumed stream) takes it;
+    /// a warning follows if its item turns out to be no call.
+    fn skip_unless_open_call(&mut self, oi: u32, pos: usize, out: &mut Delta) -> bool {
+        match self.items.get(&oi) {
+            Some(i) if i.done || i.holds & CALL == 0 => {
+                out.push(Op::Warning {
+                    warning: Warning::DeltasDisagree { field: "output" },
+                    pos,
+                });
+                true
+            }
+            Some(_) => false,
+            None => {
+                *self.early.entry(oi).or_default() |= CALL;
+                false
+            }
+        }
     }
 
     /// Records that item `id` streamed at output index `oi`.
