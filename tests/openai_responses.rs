@@ -1229,3 +1229,30 @@ fn a_complete_item_of_another_type_than_the_one_that_streamed_is_warned_of() {
     assert_eq!(out.error, None);
     assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
 }
+
+/// Bug (found by `fold_split`): arguments for the index of a reasoning
+/// item made a tool call that the final object lacked. Call events for an
+/// item that is no client call, or is done, are skipped with a warning.
+#[test]
+fn call_arguments_for_an_item_that_is_no_open_call_are_skipped_with_a_warning() {
+    let reasoning = json!({"id": "rs_1", "type": "reasoning", "summary": []});
+    let events = vec![
+        json!({"type": "response.created", "response": response("in_progress", json!([]))}),
+        json!({"type": "response.output_item.added", "output_index": 0, "item": reasoning}),
+        json!({"type": "response.function_call_arguments.delta", "output_index": 0, "delta": "{}"}),
+        json!({"type": "response.function_call_arguments.done", "output_index": 0, "arguments": "{}"}),
+        json!({"type": "response.output_item.done", "output_index": 0, "item": reasoning}),
+        json!({"type": "response.completed", "response": response("completed", json!([reasoning]))}),
+    ];
+    let out = folded_every_way(&body(&events));
+    assert_eq!(out.error, None);
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+    assert!(
+        !out.events.iter().any(|e| matches!(
+            e,
+            Event::ToolCallStart { .. } | Event::ToolCallArgumentsDelta { .. }
+        )),
+        "{:?}",
+        out.events_json()
+    );
+}

@@ -168,12 +168,10 @@ fn holds(info: &ItemInfo, data: &str, client: bool) -> u8 {
         _ if client => CALL,
         Some(k) if k == f::MESSAGE => text_class(BlockKind::Content),
         Some(k) if k == f::REASONING => text_class(BlockKind::Reasoning),
-        // Other items (hosted tools, types to come): any text.
-        _ => {
-            text_class(BlockKind::Content)
-                | text_class(BlockKind::Reasoning)
-                | text_class(BlockKind::Other)
-        }
+        // Other items (hosted tools, types to come): their own text (code,
+        // a command, MCP arguments), not a message's or reasoning, which
+        // the final object shows only in those items.
+        _ => text_class(BlockKind::Other),
     }
 }
 
