@@ -143,6 +143,8 @@ pub(crate) struct Decoder {
     /// The items added, by output index: the classes of text each holds
     /// ([`text_class`] bits), and whether it is done.
     items: BTreeMap<u32, ItemState>,
+    /// (Output index, part list) → the highest part that had text.
+    last_part: BTreeMap<(u32, u8), u32>,
     /// Item ids → their output index (the terminal response lists its
     /// items without their indexes, and not every item streamed).
     ids: BTreeMap<String, u32>,
@@ -294,6 +296,7 @@ impl Decoder {
             items: BTreeMap::new(),
             early: BTreeMap::new(),
             ids: BTreeMap::new(),
+            last_part: BTreeMap::new(),
             max_depth,
             max_index,
         }
@@ -597,6 +600,19 @@ impl Decoder {
             Some(_) => {}
             None if !text.is_empty() => *self.early.entry(item).or_default() |= text_class(kind),
             None => {}
+        }
+        if !text.is_empty() {
+            // The events' block is the item; the final object orders an
+            // item's parts by index: text for a part before one that
+            // already has text is out of that order.
+            let last = self.last_part.entry((item, group)).or_insert(part);
+            if part < *last {
+                out.push(Op::Warning {
+                    warning: Warning::DeltasDisagree { field: "content" },
+                    pos: text.start(),
+                });
+            }
+            *last = (*last).max(part);
         }
         out.push(Op::Text {
             choice: CHOICE,
