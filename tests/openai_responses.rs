@@ -1256,3 +1256,26 @@ fn call_arguments_for_an_item_that_is_no_open_call_are_skipped_with_a_warning() 
         out.events_json()
     );
 }
+
+/// Bug (found by `fold_split`): text for content part 1, then for part 0,
+/// of one message: the events (whose block is the item) said it in arrival
+/// order, the final object in part order, without a warning.
+#[test]
+fn text_for_an_earlier_part_after_a_later_one_is_warned_of() {
+    let delta = |part: u32, text: &str| {
+        json!({"type": "response.output_text.delta", "output_index": 0,
+               "content_index": part, "delta": text})
+    };
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    events.extend(message_events(&[]));
+    events.extend([delta(1, "world"), delta(0, "hello ")]);
+    let out = folded_every_way(&body(&events));
+    assert!(deltas_disagree(&out, "content"), "{:?}", out.events_json());
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    events.extend(message_events(&[]));
+    events.extend([delta(0, "hello "), delta(1, "world")]);
+    let out = folded_every_way(&body(&events));
+    assert!(!deltas_disagree(&out, "content"), "in order: no warning");
+}

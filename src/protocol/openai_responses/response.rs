@@ -323,7 +323,14 @@ fn item(ib: ItemBlocks, tools: &[ToolState]) -> Map {
     }
     if let Some(t) = tool {
         if m.is_empty() || !m.contains_key(f::TYPE) {
-            m.insert(f::TYPE, Value::from(t.kind.as_str()));
+            // A call whose item never came (arguments first, in a resumed
+            // or cut stream) is a function call.
+            let kind = if t.kind.is_empty() {
+                f::FUNCTION_CALL
+            } else {
+                t.kind.as_str()
+            };
+            m.insert(f::TYPE, Value::from(kind));
         }
         if !m.contains_key(f::CALL_ID) && !t.id.is_empty() {
             m.insert(f::CALL_ID, Value::from(t.id.as_str()));
