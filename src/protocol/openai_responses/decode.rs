@@ -836,6 +836,10 @@ impl Decoder {
         sc.advance_to(list.start);
         let max_depth = self.max_depth;
         sc.array().map_err(|Stop| sc.failure(max_depth))?;
+        // Each item with the output index it streamed at: by `id`, else
+        // (OpenRouter renames its reasoning items) the index of its place,
+        // when an item of its type streamed there and no other claims it.
+        let mut found = Vec::new();
         let mut first = true;
         while sc
             .next_element(&mut first)
@@ -844,7 +848,34 @@ impl Decoder {
             let is_object = sc.ws() == b'{';
             let span = sc.skip_value().map_err(|Stop| sc.failure(max_depth))?;
             if is_object {
-                self.complete_item(None, span, data, out)?;
+                let info = self.item_info(data, span, false)?;
+                let by_id = info
+                    .id
+                    .and_then(|id| self.ids.get(&*id.get(data).to_cow()).copied());
+                let client = info
+                    .kind
+                    .is_some_and(|k| is_client_call(&k.get(data).to_cow()));
+                found.push((found.len() as u32, span, by_id, holds(&info, data, client)));
+            }
+        }
+        let claimed: std::collections::BTreeSet<u32> =
+            found.iter().filter_map(|&(_, _, by_id, _)| by_id).collect();
+        for (place, span, by_id, holds) in found {
+            let at_place = self
+                .items
+                .get(&place)
+                .filter(|i| i.holds == holds && !claimed.contains(&place))
+                .map(|_| place);
+            match by_id.or(at_place) {
+                Some(oi) => self.complete_item(Some(oi), span, data, out)?,
+                None => {
+                    // An item that did not stream: the final object has
+                    // it, the events do not.
+                    out.push(Op::Warning {
+                        warning: Warning::DeltasDisagree { field: "output" },
+                        pos: span.start,
+                    });
+                }
             }
         }
         Ok(())
