@@ -264,6 +264,15 @@ impl State {
             } => {
                 let slot = self.choice_slot(choice, 0)?;
                 let b = self.block_slot(slot, block, kind, data, 0)?;
+                if self.choices[slot].blocks[b].kind != kind {
+                    // The complete form says another kind than the block
+                    // streamed as (its events, if any, were of that one).
+                    self.queue.push(Ev::Warning {
+                        warning: Warning::DeltasDisagree { field: "content" },
+                        offset: (at.offset)(0),
+                        event_index: at.event_index,
+                    });
+                }
                 if let Some(t) = text {
                     self.reconcile_text(slot, b, t, data, at);
                 }
