@@ -576,11 +576,6 @@ impl State {
             return Ok(());
         }
         let st = &mut self.choices[slot].blocks[b];
-        if st.kind == BlockKind::Other && kind != BlockKind::Other && st.text.is_empty() {
-            // A start of no known kind, then text of one: the text says
-            // what the block holds.
-            st.kind = kind;
-        }
         let start = st.text.len();
         text.get(data).append_to(&mut st.text);
         let end = st.text.len();
