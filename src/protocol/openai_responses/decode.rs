@@ -180,6 +180,15 @@ fn holds(info: &ItemInfo, data: &str, client: bool) -> u8 {
 /// The [`holds`] bit of a client call's arguments.
 const CALL: u8 = 8;
 
+/// The kind of a part of list `group` that says no type.
+fn usual_kind(group: u8) -> BlockKind {
+    match group {
+        group::CONTENT => BlockKind::Content,
+        group::SUMMARY => BlockKind::Reasoning,
+        _ => BlockKind::Other,
+    }
+}
+
 /// The class of text a part of `kind` is, as a bit: message text, reasoning,
 /// a hosted tool's.
 fn text_class(kind: BlockKind) -> u8 {
@@ -682,9 +691,12 @@ impl Decoder {
         let item = need(m.output_index, "output_index", INDEX)?;
         let span = need(object(m.part, "part")?, "part", AN_OBJECT)?;
         let info = self.item_info(data, span, false)?;
+        // A part without a `type` is of its list's usual kind (a message's
+        // `output_text`, a summary's `summary_text`); an unknown type stays
+        // unknown, and text sent to it has no events.
         let kind = info
             .kind
-            .map_or(BlockKind::Other, |k| part_kind(&k.get(data).to_cow()));
+            .map_or(usual_kind(group), |k| part_kind(&k.get(data).to_cow()));
         let block = BlockKey::Part { item, group, part };
         out.push(Op::BlockStart {
             choice: CHOICE,
