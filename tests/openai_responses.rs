@@ -1279,3 +1279,97 @@ fn text_for_an_earlier_part_after_a_later_one_is_warned_of() {
     let out = folded_every_way(&body(&events));
     assert!(!deltas_disagree(&out, "content"), "in order: no warning");
 }
+
+/// The events of a message that streamed "Hello", then `tail`.
+fn streamed_hello_then(tail: &[Json]) -> Outcome {
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    events.extend(message_events(&["Hello"]));
+    events.extend(tail.iter().cloned());
+    folded_every_way(&body(&events))
+}
+
+/// Bug (found by `fold_split`): an `output_item.done` whose part had no
+/// `text` (a misspelled key) is the final object's item as sent, without
+/// the text that streamed: the events said "Hello", `Final::text()` "",
+/// and no warning said they parted.
+#[test]
+fn a_complete_item_whose_part_lacks_the_streamed_text_is_warned_of() {
+    let mut item = message_item("Hello");
+    item["content"][0] = json!({"type": "output_text", "te8t": "Hello", "annotations": []});
+    let out = streamed_hello_then(&[json!({"type": "response.output_item.done",
+                                           "output_index": 0, "item": item})]);
+    assert_eq!(out.done.text(), "");
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+
+    // A part without a type, and one of a type that holds no message text.
+    for part in [
+        json!({"text": "Hello"}),
+        json!({"type": "output_audio", "text": "Hello"}),
+    ] {
+        let mut item = message_item("Hello");
+        item["content"][0] = part;
+        let out = streamed_hello_then(&[json!({"type": "response.output_item.done",
+                                               "output_index": 0, "item": item})]);
+        assert_eq!(out.done.text(), "");
+        assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+    }
+
+    // Fewer parts than streamed, and no part list at all.
+    for content in [json!([]), json!(null), json!("Hello")] {
+        let mut item = message_item("Hello");
+        item["content"] = content;
+        let out = streamed_hello_then(&[json!({"type": "response.output_item.done",
+                                               "output_index": 0, "item": item})]);
+        assert_eq!(out.done.text(), "");
+        assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+    }
+
+    // The same item with its text: no warning.
+    let out = streamed_hello_then(&[json!({"type": "response.output_item.done",
+                                           "output_index": 0,
+                                           "item": message_item("Hello")})]);
+    assert_eq!(out.done.text(), "Hello");
+    assert!(
+        !out.events_json().iter().any(|e| e["type"] == "warning"),
+        "{:?}",
+        out.events_json()
+    );
+}
+
+/// A `content_part.done` is the final object's part as sent: one without
+/// the text that streamed, or without the type that shows it, is warned of.
+#[test]
+fn a_complete_part_that_lacks_the_streamed_text_is_warned_of() {
+    for part in [
+        json!({"type": "output_text", "annotations": []}),
+        json!({"text": "Hello", "annotations": []}),
+        json!({"type": "output_audio", "text": "Hello"}),
+    ] {
+        let out = streamed_hello_then(&[json!({"type": "response.content_part.done",
+                                               "output_index": 0, "content_index": 0,
+                                               "item_id": "msg_1", "part": part})]);
+        assert_eq!(out.done.text(), "", "{part}");
+        assert!(
+            deltas_disagree(&out, "output"),
+            "{part}: {:?}",
+            out.events_json()
+        );
+    }
+    let part = json!({"type": "output_text", "text": "Hello", "annotations": []});
+    let out = streamed_hello_then(&[json!({"type": "response.content_part.done",
+                                           "output_index": 0, "content_index": 0,
+                                           "item_id": "msg_1", "part": part})]);
+    assert_eq!(out.done.text(), "Hello");
+    assert!(!out.events_json().iter().any(|e| e["type"] == "warning"));
+}
+
+/// A terminal response that leaves out an item whose text streamed: the
+/// final object lacks the text the events said.
+#[test]
+fn a_terminal_response_without_a_streamed_item_is_warned_of() {
+    let out = streamed_hello_then(&[json!({"type": "response.completed",
+                                           "response": response("completed", json!([]))})]);
+    assert_eq!(out.done.text(), "");
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+}

@@ -56,7 +56,7 @@
 //! `obfuscation` padding.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::fields::{self as f, group};
 use crate::delta::{
@@ -143,8 +143,10 @@ pub(crate) struct Decoder {
     /// The items added, by output index: the classes of text each holds
     /// ([`text_class`] bits), and whether it is done.
     items: BTreeMap<u32, ItemState>,
-    /// (Output index, part list) → the highest part that had text.
-    last_part: BTreeMap<(u32, u8), u32>,
+    /// The parts that had text the events show (message text, a refusal,
+    /// reasoning): (output index, part list, part). A complete form that
+    /// lacks one lacks what the events said.
+    streamed: BTreeSet<(u32, u8, u32)>,
     /// Item ids → their output index (the terminal response lists its
     /// items without their indexes, and not every item streamed).
     ids: BTreeMap<String, u32>,
@@ -305,7 +307,7 @@ impl Decoder {
             items: BTreeMap::new(),
             early: BTreeMap::new(),
             ids: BTreeMap::new(),
-            last_part: BTreeMap::new(),
+            streamed: BTreeSet::new(),
             max_depth,
             max_index,
         }
@@ -610,19 +612,7 @@ impl Decoder {
             None if !text.is_empty() => *self.early.entry(item).or_default() |= text_class(kind),
             None => {}
         }
-        if !text.is_empty() {
-            // The events' block is the item; the final object orders an
-            // item's parts by index: text for a part before one that
-            // already has text is out of that order.
-            let last = self.last_part.entry((item, group)).or_insert(part);
-            if part < *last {
-                out.push(Op::Warning {
-                    warning: Warning::DeltasDisagree { field: "content" },
-                    pos: text.start(),
-                });
-            }
-            *last = (*last).max(part);
-        }
+        self.note_text(item, group, part, kind, text, out);
         out.push(Op::Text {
             choice: CHOICE,
             block,
@@ -631,6 +621,40 @@ impl Decoder {
             pos: text.start(),
         });
         Ok(block)
+    }
+
+    /// Text of `kind` arrives for a part: it is remembered when the events
+    /// show it. The events' block is the item; the final object orders an
+    /// item's parts by index: text for a part before one that already has
+    /// text is out of that order, and warned of.
+    fn note_text(
+        &mut self,
+        item: u32,
+        group: u8,
+        part: u32,
+        kind: BlockKind,
+        text: StrSpan,
+        out: &mut Delta,
+    ) {
+        if text.is_empty() || kind == BlockKind::Other {
+            return;
+        }
+        let later = (item, group, part.saturating_add(1))..=(item, group, u32::MAX);
+        if part < u32::MAX && self.streamed.range(later).next().is_some() {
+            out.push(Op::Warning {
+                warning: Warning::DeltasDisagree { field: "content" },
+                pos: text.start(),
+            });
+        }
+        self.streamed.insert((item, group, part));
+    }
+
+    /// True when a part of item `oi` had text the events show.
+    fn item_streamed_text(&self, oi: u32) -> bool {
+        self.streamed
+            .range((oi, 0, 0)..=(oi, u8::MAX, u32::MAX))
+            .next()
+            .is_some()
     }
 
     /// A part's text is complete (`full`: its whole text).
@@ -706,6 +730,7 @@ impl Decoder {
             pos: span.start,
         });
         if let Some(t) = info.text.filter(|t| !t.is_empty()) {
+            self.note_text(item, group, part, kind, t, out);
             out.push(Op::Text {
                 choice: CHOICE,
                 block,
@@ -732,6 +757,15 @@ impl Decoder {
             .kind
             .map_or(BlockKind::Other, |k| part_kind(&k.get(data).to_cow()));
         let block = BlockKey::Part { item, group, part };
+        let shown = kind != BlockKind::Other && info.text.is_some();
+        if !shown && self.streamed.contains(&(item, group, part)) {
+            // The complete part, which the final object shows as sent, has
+            // no text of a kind the events show, while its deltas did.
+            out.push(Op::Warning {
+                warning: Warning::DeltasDisagree { field: "output" },
+                pos: span.start,
+            });
+        }
         if kind != BlockKind::Other {
             out.push(Op::TextDone {
                 choice: CHOICE,
@@ -870,8 +904,8 @@ impl Decoder {
                 found.push((found.len() as u32, span, by_id, holds(&info, data, client)));
             }
         }
-        let claimed: std::collections::BTreeSet<u32> =
-            found.iter().filter_map(|&(_, _, by_id, _)| by_id).collect();
+        let claimed: BTreeSet<u32> = found.iter().filter_map(|&(_, _, by_id, _)| by_id).collect();
+        let mut matched = BTreeSet::new();
         for (place, span, by_id, holds) in found {
             let at_place = self
                 .items
@@ -879,7 +913,10 @@ impl Decoder {
                 .filter(|i| i.holds == holds && !claimed.contains(&place))
                 .map(|_| place);
             match by_id.or(at_place) {
-                Some(oi) => self.complete_item(Some(oi), span, data, out)?,
+                Some(oi) => {
+                    matched.insert(oi);
+                    self.complete_item(Some(oi), span, data, out)?;
+                }
                 None => {
                     // An item that did not stream: the final object has
                     // it, the events do not.
@@ -890,7 +927,23 @@ impl Decoder {
                 }
             }
         }
+        self.warn_of_missing_items(&matched, list.start, out);
         Ok(())
+    }
+
+    /// After a terminal response: an item that streamed text or a call that
+    /// the response (the final object) leaves out is warned of.
+    fn warn_of_missing_items(&self, matched: &BTreeSet<u32>, pos: usize, out: &mut Delta) {
+        let mut streamed: Vec<u32> = self.streamed.iter().map(|&(oi, _, _)| oi).collect();
+        streamed.extend(self.calls.iter().map(|&(oi, _)| oi));
+        streamed.sort_unstable();
+        streamed.dedup();
+        if streamed.iter().any(|oi| !matched.contains(oi)) {
+            out.push(Op::Warning {
+                warning: Warning::DeltasDisagree { field: "output" },
+                pos,
+            });
+        }
     }
 
     /// An item's complete form (`span`), at `output_index` `oi` (`None`:
@@ -922,21 +975,24 @@ impl Decoder {
             .kind
             .is_some_and(|k| is_client_call(&k.get(data).to_cow()));
         let holds = holds(&info, data, client);
-        match self.items.get_mut(&oi) {
+        let other_type = match self.items.get_mut(&oi) {
             Some(item) => {
-                if item.holds != holds {
-                    // The complete item is of another type than the one
-                    // that streamed: the events were of the first.
-                    out.push(Op::Warning {
-                        warning: Warning::DeltasDisagree { field: "output" },
-                        pos: span.start,
-                    });
-                }
                 item.done = true;
+                item.holds != holds
             }
             None => {
                 self.items.insert(oi, ItemState { holds, done: true });
+                false
             }
+        };
+        if other_type || self.lacks_streamed_text(oi) {
+            // The complete item (the final object's, as sent) is of
+            // another type than the one that streamed, or lacks text its
+            // parts streamed: the events said what it does not.
+            out.push(Op::Warning {
+                warning: Warning::DeltasDisagree { field: "output" },
+                pos: span.start,
+            });
         }
         if client {
             self.call(oi, Some(&info), None, out);
@@ -963,6 +1019,20 @@ impl Decoder {
             fields: Some(span),
         });
         Ok(())
+    }
+
+    /// True when a part of item `oi` streamed text that the complete item
+    /// just read (`self.parts`) has not, as a part of a kind the events
+    /// show.
+    fn lacks_streamed_text(&self, oi: u32) -> bool {
+        if !self.item_streamed_text(oi) {
+            return false;
+        }
+        let mut has: Vec<(u8, u32)> = self.parts.iter().map(|p| (p.group, p.index)).collect();
+        has.sort_unstable();
+        self.streamed
+            .range((oi, 0, 0)..=(oi, u8::MAX, u32::MAX))
+            .any(|&(_, g, i)| has.binary_search(&(g, i)).is_err())
     }
 
     /// Reads an item's (or a part's) identity and text; with `parts`, the
@@ -1102,8 +1172,10 @@ impl Decoder {
         if terminal_members(&mut sc, &mut o, out).is_err() {
             return Err(sc.failure(self.max_depth));
         }
-        if let Some(list) = o.output {
-            self.reconcile_output(list, data, out)?;
+        match o.output {
+            Some(list) => self.reconcile_output(list, data, out)?,
+            // No `output`: the final object has none of the items.
+            None => self.warn_of_missing_items(&BTreeSet::new(), span.start, out),
         }
         out.push(Op::Snapshot { raw: span });
         let incomplete = kind == "response.incomplete";
