@@ -1373,3 +1373,41 @@ fn a_terminal_response_without_a_streamed_item_is_warned_of() {
     assert_eq!(out.done.text(), "");
     assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
 }
+
+/// Bug (found by `fold_split`): a call at output index 2, then one at
+/// index 1. The events number calls as they come (0, then 1), the final
+/// object lists them by output index, so the events' call 1 was the final
+/// object's call 0, without a warning.
+#[test]
+fn a_call_before_one_that_came_first_is_warned_of() {
+    let added = |oi: u32, id: &str| {
+        json!({"type": "response.output_item.added", "output_index": oi,
+               "item": {"type": "function_call", "id": id, "call_id": id, "name": "f",
+                        "arguments": "", "status": "in_progress"}})
+    };
+    let args = |oi: u32, a: &str| json!({"type": "response.function_call_arguments.delta", "output_index": oi, "delta": a});
+    let start = json!({"type": "response.created", "response": response("in_progress", json!([]))});
+    let out = folded_every_way(&body(&[
+        start.clone(),
+        added(2, "fc_2"),
+        args(2, "{\"b\":2}"),
+        added(1, "fc_1"),
+        args(1, "{\"a\":1}"),
+    ]));
+    assert!(
+        deltas_disagree(&out, "tool_calls"),
+        "{:?}",
+        out.events_json()
+    );
+    let out = folded_every_way(&body(&[
+        start,
+        added(1, "fc_1"),
+        args(1, "{\"a\":1}"),
+        added(2, "fc_2"),
+        args(2, "{\"b\":2}"),
+    ]));
+    assert!(!deltas_disagree(&out, "tool_calls"), "in order: no warning");
+    let responses = out.done.as_responses().unwrap();
+    let calls: Vec<_> = responses.output().filter_map(|i| i.arguments()).collect();
+    assert_eq!(calls, ["{\"a\":1}", "{\"b\":2}"]);
+}

@@ -688,6 +688,17 @@ impl Decoder {
         out: &mut Delta,
     ) {
         let (ordinal, new) = self.ordinal(oi);
+        if new && self.calls.last().is_some_and(|&(last, _)| last > oi) {
+            // The events number calls as they come, the final object lists
+            // them by output index: a call before one that came first is
+            // out of that order.
+            out.push(Op::Warning {
+                warning: Warning::DeltasDisagree {
+                    field: "tool_calls",
+                },
+                pos: arguments.map_or(0, |a| a.start()),
+            });
+        }
         let (id, kind, name) = match info {
             Some(i) if new => (i.call_id, i.kind, i.name),
             _ => (None, None, None),
