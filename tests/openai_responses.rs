@@ -1411,3 +1411,21 @@ fn a_call_before_one_that_came_first_is_warned_of() {
     let calls: Vec<_> = responses.output().filter_map(|i| i.arguments()).collect();
     assert_eq!(calls, ["{\"a\":1}", "{\"b\":2}"]);
 }
+
+/// Bug (found by `fold_split`): reasoning text, then call arguments, for
+/// one output index before its item: no item holds both, the final object
+/// (a reasoning item) had no call, the events had one, and no warning.
+#[test]
+fn text_and_arguments_for_one_index_before_its_item_are_warned_of() {
+    let text = json!({"type": "response.reasoning_text.delta", "output_index": 1,
+                      "content_index": 0, "delta": "Tokyo"});
+    let args = json!({"type": "response.function_call_arguments.delta", "output_index": 1,
+                      "delta": "{}"});
+    let start = json!({"type": "response.created", "response": response("in_progress", json!([]))});
+    let out = folded_every_way(&body(&[start.clone(), text.clone(), args.clone()]));
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+    let out = folded_every_way(&body(&[start.clone(), args, text.clone()]));
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+    let out = folded_every_way(&body(&[start, text.clone(), text]));
+    assert!(!deltas_disagree(&out, "output"), "one class: no warning");
+}

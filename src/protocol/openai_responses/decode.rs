@@ -609,7 +609,7 @@ impl Decoder {
                 return Ok(block);
             }
             Some(_) => {}
-            None if !text.is_empty() => *self.early.entry(item).or_default() |= text_class(kind),
+            None if !text.is_empty() => self.early(item, text_class(kind), text.start(), out),
             None => {}
         }
         self.note_text(item, group, part, kind, text, out);
@@ -854,10 +854,24 @@ impl Decoder {
             }
             Some(_) => false,
             None => {
-                *self.early.entry(oi).or_default() |= CALL;
+                self.early(oi, CALL, pos, out);
                 false
             }
         }
+    }
+
+    /// Text or arguments of `class` ([`holds`] bits) for output index `oi`
+    /// before its item: remembered. No item holds two classes, so a second
+    /// one is warned of (the final object cannot show both).
+    fn early(&mut self, oi: u32, class: u8, pos: usize, out: &mut Delta) {
+        let sent = self.early.entry(oi).or_default();
+        if *sent != 0 && *sent & class == 0 {
+            out.push(Op::Warning {
+                warning: Warning::DeltasDisagree { field: "output" },
+                pos,
+            });
+        }
+        *sent |= class;
     }
 
     /// Records that item `id` streamed at output index `oi`.
