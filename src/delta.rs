@@ -139,6 +139,17 @@ pub(crate) enum BlockKind {
     Other,
 }
 
+impl BlockKind {
+    /// True for the kinds whose text has events (content, refusal and
+    /// reasoning deltas).
+    pub(crate) fn has_events(self) -> bool {
+        matches!(
+            self,
+            BlockKind::Content | BlockKind::Refusal | BlockKind::Reasoning
+        )
+    }
+}
+
 /// Which log-probability events a list makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LogprobsKind {

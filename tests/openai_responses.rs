@@ -1429,3 +1429,41 @@ fn text_and_arguments_for_one_index_before_its_item_are_warned_of() {
     let out = folded_every_way(&body(&[start, text.clone(), text]));
     assert!(!deltas_disagree(&out, "output"), "one class: no warning");
 }
+
+/// Bug (found by `fold_split`): a reasoning item's part without a `type`
+/// was taken for message text, so its reasoning deltas were content events
+/// that the final object (a reasoning item) did not show. A reasoning
+/// item's content is reasoning text.
+#[test]
+fn a_typeless_part_of_a_reasoning_item_holds_reasoning() {
+    let part = |p: Json| {
+        json!({"type": "response.content_part.added", "output_index": 0, "content_index": 0,
+               "part": p})
+    };
+    let events = |p: Json| {
+        vec![
+            json!({"type": "response.created", "response": response("in_progress", json!([]))}),
+            json!({"type": "response.output_item.added", "output_index": 0,
+                   "item": {"id": "rs_1", "type": "reasoning", "content": [], "summary": []}}),
+            part(p),
+            json!({"type": "response.reasoning_text.delta", "output_index": 0,
+                   "content_index": 0, "delta": "Think."}),
+        ]
+    };
+    let out = folded_every_way(&body(&events(json!({"text": ""}))));
+    assert!(
+        out.has_event(json!({"type": "reasoning.delta", "choice": 0, "block": 0,
+                             "delta": "Think."})),
+        "{:?}",
+        out.events_json()
+    );
+    assert!(!out.events_json().iter().any(|e| e["type"] == "warning"));
+    let item = out.done.as_responses().unwrap().output().next().unwrap();
+    let content = serde_json::to_value(item.get("content").unwrap()).unwrap();
+    assert_eq!(content[0]["type"], "reasoning_text");
+
+    // A part that says it is message text, in a reasoning item: the
+    // reasoning deltas are its events, of the part's kind, with a warning.
+    let out = folded_every_way(&body(&events(json!({"type": "output_text", "text": ""}))));
+    assert!(deltas_disagree(&out, "content"), "{:?}", out.events_json());
+}

@@ -575,14 +575,21 @@ impl State {
         if text.is_empty() {
             return Ok(());
         }
+        let was = self.choices[slot].blocks[b].kind;
+        if was != kind && was.has_events() {
+            // Text sent as one kind to a block of another (a reasoning
+            // delta to a message part): its events are of the block's.
+            self.queue.push(Ev::Warning {
+                warning: Warning::DeltasDisagree { field: "content" },
+                offset: (at.offset)(pos),
+                event_index: at.event_index,
+            });
+        }
         let st = &mut self.choices[slot].blocks[b];
         let start = st.text.len();
         text.get(data).append_to(&mut st.text);
         let end = st.text.len();
-        if matches!(
-            st.kind,
-            BlockKind::Content | BlockKind::Refusal | BlockKind::Reasoning
-        ) {
+        if st.kind.has_events() {
             self.queue.push(Ev::TextDelta {
                 stashed: None,
                 slot,
@@ -617,7 +624,7 @@ impl State {
             let start = st.text.len();
             st.text.push_str(rest);
             let end = st.text.len();
-            if st.kind != BlockKind::Other {
+            if st.kind.has_events() {
                 self.queue.push(Ev::TextDelta {
                     stashed: None,
                     slot,
@@ -911,10 +918,7 @@ impl State {
         if st.run_open() {
             let (start, end) = (st.run_start, st.text.len());
             st.run_start = end;
-            if matches!(
-                st.kind,
-                BlockKind::Content | BlockKind::Refusal | BlockKind::Reasoning
-            ) {
+            if st.kind.has_events() {
                 self.queue.push(Ev::TextDone {
                     stashed: None,
                     slot,

@@ -182,9 +182,11 @@ fn holds(info: &ItemInfo, data: &str, client: bool) -> u8 {
 /// The [`holds`] bit of a client call's arguments.
 const CALL: u8 = 8;
 
-/// The kind of a part of list `group` that says no type.
-fn usual_kind(group: u8) -> BlockKind {
+/// The kind of a part of list `group` that says no type, in an item that
+/// holds `holds` (a reasoning item's content is reasoning text).
+fn usual_kind(group: u8, holds: Option<u8>) -> BlockKind {
     match group {
+        group::CONTENT if holds == Some(text_class(BlockKind::Reasoning)) => BlockKind::Reasoning,
         group::CONTENT => BlockKind::Content,
         group::SUMMARY => BlockKind::Reasoning,
         _ => BlockKind::Other,
@@ -727,11 +729,13 @@ impl Decoder {
         let span = need(object(m.part, "part")?, "part", AN_OBJECT)?;
         let info = self.item_info(data, span, false)?;
         // A part without a `type` is of its list's usual kind (a message's
-        // `output_text`, a summary's `summary_text`); an unknown type stays
+        // `output_text`, a reasoning item's `reasoning_text`, a summary's
+        // `summary_text`); an unknown type stays
         // unknown, and text sent to it has no events.
-        let kind = info
-            .kind
-            .map_or(usual_kind(group), |k| part_kind(&k.get(data).to_cow()));
+        let kind = info.kind.map_or(
+            usual_kind(group, self.items.get(&item).map(|i| i.holds)),
+            |k| part_kind(&k.get(data).to_cow()),
+        );
         let block = BlockKey::Part { item, group, part };
         out.push(Op::BlockStart {
             choice: CHOICE,
