@@ -1467,3 +1467,33 @@ fn a_typeless_part_of_a_reasoning_item_holds_reasoning() {
     let out = folded_every_way(&body(&events(json!({"type": "output_text", "text": ""}))));
     assert!(deltas_disagree(&out, "content"), "{:?}", out.events_json());
 }
+
+/// Bug (found by `fold_split`): an `output_text.done` for an index without
+/// an item, then the item done as a type that holds no message text: the
+/// `.done`'s text was a content delta the final object did not show, and
+/// no warning. A `.done`'s text (and a new part's) passes the checks a
+/// delta does.
+#[test]
+fn a_text_done_before_its_item_passes_the_checks_of_a_delta() {
+    let done = json!({"type": "response.output_text.done", "output_index": 0,
+                      "content_index": 0, "text": "2 + 2 equals 4."});
+    let mut item = message_item("2 + 2 equals 4.");
+    item["type"] = json!("messagn");
+    let start = json!({"type": "response.created", "response": response("in_progress", json!([]))});
+    let out = folded_every_way(&body(&[
+        start.clone(),
+        done.clone(),
+        json!({"type": "response.output_item.done", "output_index": 0, "item": item}),
+    ]));
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+
+    // After its item is done: skipped, with a warning.
+    let out = folded_every_way(&body(&[
+        start,
+        json!({"type": "response.output_item.done", "output_index": 0,
+               "item": message_item("2 + 2")}),
+        done,
+    ]));
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+    assert_eq!(content_of_events(&out), "2 + 2");
+}

@@ -600,21 +600,9 @@ impl Decoder {
         let item = need(m.output_index, "output_index", INDEX)?;
         let text = need(string(m.delta, "delta")?, "delta", "a string")?;
         let block = BlockKey::Part { item, group, part };
-        match self.items.get(&item) {
-            Some(i) if i.done || i.holds & text_class(kind) == 0 => {
-                // Its item is complete, or holds no such text: the final
-                // object cannot show it, so neither do the events.
-                out.push(Op::Warning {
-                    warning: Warning::DeltasDisagree { field: "output" },
-                    pos: text.start(),
-                });
-                return Ok(block);
-            }
-            Some(_) => {}
-            None if !text.is_empty() => self.early(item, text_class(kind), text.start(), out),
-            None => {}
+        if !self.admit(item, group, part, kind, text, out) {
+            return Ok(block);
         }
-        self.note_text(item, group, part, kind, text, out);
         out.push(Op::Text {
             choice: CHOICE,
             block,
@@ -623,6 +611,37 @@ impl Decoder {
             pos: text.start(),
         });
         Ok(block)
+    }
+
+    /// Text of `kind` for a part (a delta, a `.done`'s whole text, a new
+    /// part's): false (and a `deltas_disagree` warning) when its item is
+    /// complete or holds no such text, so that the final object cannot
+    /// show it and neither do the events. Empty text is always admitted.
+    fn admit(
+        &mut self,
+        item: u32,
+        group: u8,
+        part: u32,
+        kind: BlockKind,
+        text: StrSpan,
+        out: &mut Delta,
+    ) -> bool {
+        if text.is_empty() {
+            return true;
+        }
+        match self.items.get(&item) {
+            Some(i) if i.done || i.holds & text_class(kind) == 0 => {
+                out.push(Op::Warning {
+                    warning: Warning::DeltasDisagree { field: "output" },
+                    pos: text.start(),
+                });
+                return false;
+            }
+            Some(_) => {}
+            None => self.early(item, text_class(kind), text.start(), out),
+        }
+        self.note_text(item, group, part, kind, text, out);
+        true
     }
 
     /// Text of `kind` arrives for a part: it is remembered when the events
@@ -671,6 +690,11 @@ impl Decoder {
     ) -> std::result::Result<(), DecodeError> {
         let item = need(m.output_index, "output_index", INDEX)?;
         let text = string(full, "text")?;
+        if let Some(t) = text {
+            if !self.admit(item, group, part, kind, t, out) {
+                return Ok(());
+            }
+        }
         out.push(Op::TextDone {
             choice: CHOICE,
             block: BlockKey::Part { item, group, part },
@@ -745,7 +769,9 @@ impl Decoder {
             pos: span.start,
         });
         if let Some(t) = info.text.filter(|t| !t.is_empty()) {
-            self.note_text(item, group, part, kind, t, out);
+            if !self.admit(item, group, part, kind, t, out) {
+                return Ok(());
+            }
             out.push(Op::Text {
                 choice: CHOICE,
                 block,
@@ -1011,7 +1037,9 @@ impl Decoder {
             }
             None => {
                 self.items.insert(oi, ItemState { holds, done: true });
-                false
+                // Text or arguments that came before it, of a kind it
+                // does not hold.
+                self.early.get(&oi).is_some_and(|&sent| sent & !holds != 0)
             }
         };
         if other_type || self.lacks_streamed_text(oi) {
