@@ -1080,3 +1080,59 @@ fn a_start_of_the_same_type_after_early_deltas_keeps_their_text() {
         .any(|e| e["warning"]["kind"] == "deltas_disagree"));
     assert_eq!(out.done.text(), "Hello");
 }
+
+/// Bug (found by `fold_split`): a tool_use block 0, a text block 1, then a
+/// second start of block 1 as a tool_use, and input for it. The second
+/// start made no call of its own, so its input went to the call of block
+/// 0, which then said block 1 in the events queued before (a stream pushed
+/// whole) and block 0 in those already out (one fed a byte at a time). The
+/// second start makes the block's own call.
+#[test]
+fn a_second_start_of_a_block_as_a_tool_use_makes_its_own_call() {
+    let tool = |index: u32, id: &str| {
+        (
+            "content_block_start",
+            format!(
+                r#"{{"type":"content_block_start","index":{index},"content_block":{{"type":"tool_use","id":"{id}","name":"f","input":{{}}}}}}"#
+            ),
+        )
+    };
+    let text1 = (
+        "content_block_start",
+        r#"{"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}"#
+            .to_string(),
+    );
+    let input1 = (
+        "content_block_delta",
+        r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"a\":1}"}}"#
+            .to_string(),
+    );
+    let owned = [
+        (START.0, START.1.to_string()),
+        tool(0, "toolu_a"),
+        text1,
+        tool(1, "toolu_b"),
+        input1,
+    ];
+    let events: Vec<(&str, &str)> = owned.iter().map(|(n, d)| (*n, d.as_str())).collect();
+    let out = fold_all_ways(&body(&events));
+    let events = out.events_json();
+    let starts: Vec<_> = events
+        .iter()
+        .filter(|e| e["type"] == "tool_calls.function.start")
+        .map(|e| (e["block"].clone(), e["index"].clone(), e["id"].clone()))
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            (json!(0), json!(0), json!("toolu_a")),
+            (json!(1), json!(1), json!("toolu_b"))
+        ],
+        "{events:#?}"
+    );
+    assert!(events
+        .iter()
+        .any(|e| e["type"] == "tool_calls.function.arguments.delta"
+            && e["block"] == 1
+            && e["arguments_delta"] == "{\"a\":1}"));
+}

@@ -314,7 +314,11 @@ impl State {
                     let st = &mut self.choices[slot];
                     st.blocks[b].tool = Some(tool);
                     st.tools[tool].block = Some(b);
-                    st.tools[tool].event_block = bk.event_block();
+                    // Set once: the events already queued for the call
+                    // say its first block.
+                    if st.tools[tool].event_block.is_none() {
+                        st.tools[tool].event_block = bk.event_block();
+                    }
                 }
                 self.tool_fragment(slot, tool, kind, name, arguments, data, at);
             }

@@ -571,12 +571,15 @@ impl Decoder {
     }
 
     /// Remembers a new block.
+    /// The ordinal of the next client tool call.
+    fn next_tool(&mut self) -> u32 {
+        let t = self.tools;
+        self.tools = self.tools.saturating_add(1);
+        t
+    }
+
     fn add_block(&mut self, index: u32, kind: BlockKind) -> BlockInfo {
-        let tool = (kind == BlockKind::Tool).then(|| {
-            let t = self.tools;
-            self.tools = self.tools.saturating_add(1);
-            t
-        });
+        let tool = (kind == BlockKind::Tool).then(|| self.next_tool());
         let info = BlockInfo { index, kind, tool };
         match self.blocks.last() {
             Some(b) if b.index > index => {
@@ -608,8 +611,13 @@ impl Decoder {
                 pos,
             });
             // The start says what the block is (deltas before it made it
-            // of their kind; the fold warns when their text disagrees).
+            // of their kind; the fold warns when their text disagrees). A
+            // block that becomes a tool_use gets its own call.
             self.blocks[slot].kind = kind;
+            if kind == BlockKind::Tool && self.blocks[slot].tool.is_none() {
+                self.blocks[slot].tool = Some(self.next_tool());
+            }
+            let tool = self.blocks[slot].tool;
             out.push(Op::BlockStart {
                 choice: CHOICE,
                 block,
@@ -617,6 +625,9 @@ impl Decoder {
                 fields: Some(b.span),
                 pos,
             });
+            if kind == BlockKind::Tool {
+                tool_start(data, b, tool, block, out);
+            }
             return;
         }
         let info = self.add_block(index, kind);
@@ -643,26 +654,7 @@ impl Decoder {
             });
         }
         if kind == BlockKind::Tool {
-            let string = |r: Option<Raw>| r.filter(|r| r.kind == ValueKind::String).map(|r| r.text);
-            let input = b.input.filter(|r| r.kind != ValueKind::Null);
-            let whole = input.filter(|r| !is_empty_object(data, r));
-            out.push(Op::Tool {
-                choice: CHOICE,
-                index: info.tool,
-                id: string(b.id),
-                kind: None,
-                name: string(b.name),
-                arguments: whole.map(|r| StrSpan::verbatim(r.span)),
-                block: Some(block),
-                pos,
-            });
-            if let (None, Some(empty)) = (whole, input) {
-                // `{}`: the arguments, unless fragments follow.
-                out.push(Op::ToolDefault {
-                    choice: CHOICE,
-                    arguments: StrSpan::verbatim(empty.span),
-                });
-            }
+            tool_start(data, b, info.tool, block, out);
         }
     }
 
@@ -964,4 +956,29 @@ fn usage(sc: &mut Cur<'_>, name: &'static str) -> Result<Option<(Span, TokenCoun
         },
         t,
     )))
+}
+
+/// The call of a `tool_use` block that starts (`tool`: its ordinal): its id,
+/// name and whole `input` when the start has one.
+fn tool_start(data: &str, b: &BlockFacts, tool: Option<u32>, block: BlockKey, out: &mut Delta) {
+    let string = |r: Option<Raw>| r.filter(|r| r.kind == ValueKind::String).map(|r| r.text);
+    let input = b.input.filter(|r| r.kind != ValueKind::Null);
+    let whole = input.filter(|r| !is_empty_object(data, r));
+    out.push(Op::Tool {
+        choice: CHOICE,
+        index: tool,
+        id: string(b.id),
+        kind: None,
+        name: string(b.name),
+        arguments: whole.map(|r| StrSpan::verbatim(r.span)),
+        block: Some(block),
+        pos: b.span.start,
+    });
+    if let (None, Some(empty)) = (whole, input) {
+        // `{}`: the arguments, unless fragments follow.
+        out.push(Op::ToolDefault {
+            choice: CHOICE,
+            arguments: StrSpan::verbatim(empty.span),
+        });
+    }
 }
