@@ -1136,3 +1136,29 @@ fn a_second_start_of_a_block_as_a_tool_use_makes_its_own_call() {
             && e["block"] == 1
             && e["arguments_delta"] == "{\"a\":1}"));
 }
+
+/// Bug (found by `fold_split`, after the fix above): a second start of a
+/// tool_use block, with another id, made a second call on the block,
+/// which the final message (one tool_use block) lacked. A block that was
+/// a call keeps its call.
+#[test]
+fn a_second_start_of_a_tool_use_block_keeps_its_call() {
+    let tool = |id: &str| {
+        format!(
+            r#"{{"type":"content_block_start","index":0,"content_block":{{"type":"tool_use","id":"{id}","name":"f","input":{{}}}}}}"#
+        )
+    };
+    let (a, b) = (tool("toolu_a"), tool("toolu_b"));
+    let out = fold_all_ways(&body(&[
+        START,
+        ("content_block_start", &a),
+        ("content_block_start", &b),
+        STOP0,
+    ]));
+    let starts = out
+        .events_json()
+        .iter()
+        .filter(|e| e["type"] == "tool_calls.function.start")
+        .count();
+    assert_eq!(starts, 1, "{:#?}", out.events_json());
+}

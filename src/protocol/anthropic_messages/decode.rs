@@ -612,12 +612,14 @@ impl Decoder {
             });
             // The start says what the block is (deltas before it made it
             // of their kind; the fold warns when their text disagrees). A
-            // block that becomes a tool_use gets its own call.
+            // block that becomes a tool_use gets its own call; one that
+            // was a call keeps it.
             self.blocks[slot].kind = kind;
-            if kind == BlockKind::Tool && self.blocks[slot].tool.is_none() {
-                self.blocks[slot].tool = Some(self.next_tool());
+            let new_tool = (kind == BlockKind::Tool && self.blocks[slot].tool.is_none())
+                .then(|| self.next_tool());
+            if new_tool.is_some() {
+                self.blocks[slot].tool = new_tool;
             }
-            let tool = self.blocks[slot].tool;
             out.push(Op::BlockStart {
                 choice: CHOICE,
                 block,
@@ -625,8 +627,8 @@ impl Decoder {
                 fields: Some(b.span),
                 pos,
             });
-            if kind == BlockKind::Tool {
-                tool_start(data, b, tool, block, out);
+            if new_tool.is_some() {
+                tool_start(data, b, new_tool, block, out);
             }
             return;
         }
