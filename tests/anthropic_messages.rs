@@ -1162,3 +1162,35 @@ fn a_second_start_of_a_tool_use_block_keeps_its_call() {
         .count();
     assert_eq!(starts, 1, "{:#?}", out.events_json());
 }
+
+/// Bug (found by `fold_split`): a tool_use block started again as a block
+/// of an unknown type: the events had the call, the final message a block
+/// that is no call, and no warning.
+#[test]
+fn a_call_block_started_again_as_another_type_is_warned_of() {
+    let start = |kind: &str| {
+        format!(
+            r#"{{"type":"content_block_start","index":0,"content_block":{{"type":"{kind}","id":"toolu_a","name":"f","input":{{}}}}}}"#
+        )
+    };
+    let (call, other) = (start("tool_use"), start("gggtool_use"));
+    let disagree = |out: &Outcome| {
+        out.events_json().iter().any(|e| {
+            e["warning"]["kind"] == "deltas_disagree" && e["warning"]["field"] == "tool_calls"
+        })
+    };
+    let out = fold_all_ways(&body(&[
+        START,
+        ("content_block_start", &call),
+        ("content_block_start", &other),
+        STOP0,
+    ]));
+    assert!(disagree(&out), "{:#?}", out.events_json());
+    let out = fold_all_ways(&body(&[
+        START,
+        ("content_block_start", &call),
+        ("content_block_start", &call),
+        STOP0,
+    ]));
+    assert!(!disagree(&out), "the same type again: no warning");
+}

@@ -614,6 +614,16 @@ impl Decoder {
             // of their kind; the fold warns when their text disagrees). A
             // block that becomes a tool_use gets its own call; one that
             // was a call keeps it.
+            if self.blocks[slot].kind == BlockKind::Tool && kind != BlockKind::Tool {
+                // A call's block that is no longer one: the events had the
+                // call, the final message does not.
+                out.push(Op::Warning {
+                    warning: Warning::DeltasDisagree {
+                        field: "tool_calls",
+                    },
+                    pos,
+                });
+            }
             self.blocks[slot].kind = kind;
             let new_tool = (kind == BlockKind::Tool && self.blocks[slot].tool.is_none())
                 .then(|| self.next_tool());
