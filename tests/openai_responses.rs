@@ -1497,3 +1497,17 @@ fn a_text_done_before_its_item_passes_the_checks_of_a_delta() {
     assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
     assert_eq!(content_of_events(&out), "2 + 2");
 }
+
+/// Bug (found by `fold_split`): a `response.queued` whose `output` already
+/// listed a complete message, then the stream's end: the final object had
+/// the message's text, the events none, and no warning.
+#[test]
+fn a_lifecycle_response_that_lists_items_is_warned_of() {
+    let out = folded_every_way(&body(&[json!({"type": "response.queued",
+        "response": response("queued", json!([message_item("2 + 2 equals 4.")]))})]));
+    assert_eq!(out.done.text(), "2 + 2 equals 4.");
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+    let out = folded_every_way(&body(&[json!({"type": "response.queued",
+        "response": response("queued", json!([]))})]));
+    assert!(!deltas_disagree(&out, "output"), "output [] : no warning");
+}

@@ -1213,6 +1213,18 @@ impl Decoder {
             let mut first = true;
             while let Some(key) = sc.next_key(&mut first)? {
                 let value = raw_value(&mut sc)?;
+                if value.kind == ValueKind::Array
+                    && key.get(data).to_cow() == f::OUTPUT
+                    && !crate::json::is_blank(&data[value.span.start + 1..value.span.end - 1])
+                {
+                    // Items the events never had (a response announced
+                    // with its output, as a resumed stream may be): the
+                    // final object lists them unless items stream.
+                    out.push(Op::Warning {
+                        warning: Warning::DeltasDisagree { field: "output" },
+                        pos: value.span.start,
+                    });
+                }
                 field(out, Key::Wire(key), value, Rule::Replace);
             }
             Ok(())
