@@ -570,7 +570,6 @@ impl Decoder {
         }
     }
 
-    /// Remembers a new block.
     /// The ordinal of the next client tool call.
     fn next_tool(&mut self) -> u32 {
         let t = self.tools;
@@ -578,6 +577,7 @@ impl Decoder {
         t
     }
 
+    /// Remembers a new block.
     fn add_block(&mut self, index: u32, kind: BlockKind) -> BlockInfo {
         let tool = (kind == BlockKind::Tool).then(|| self.next_tool());
         let info = BlockInfo { index, kind, tool };

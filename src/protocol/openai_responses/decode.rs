@@ -179,6 +179,14 @@ fn holds(info: &ItemInfo, data: &str, client: bool) -> u8 {
     }
 }
 
+/// A `deltas_disagree` warning about `field`, at `pos`.
+fn disagree(out: &mut Delta, field: &'static str, pos: usize) {
+    out.push(Op::Warning {
+        warning: Warning::DeltasDisagree { field },
+        pos,
+    });
+}
+
 /// The [`holds`] bit of a client call's arguments.
 const CALL: u8 = 8;
 
@@ -616,7 +624,8 @@ impl Decoder {
     /// Text of `kind` for a part (a delta, a `.done`'s whole text, a new
     /// part's): false (and a `deltas_disagree` warning) when its item is
     /// complete or holds no such text, so that the final object cannot
-    /// show it and neither do the events. Empty text is always admitted.
+    /// show it and neither do the events. Empty text is always admitted;
+    /// text the events show is remembered (`streamed`).
     fn admit(
         &mut self,
         item: u32,
@@ -631,43 +640,24 @@ impl Decoder {
         }
         match self.items.get(&item) {
             Some(i) if i.done || i.holds & text_class(kind) == 0 => {
-                out.push(Op::Warning {
-                    warning: Warning::DeltasDisagree { field: "output" },
-                    pos: text.start(),
-                });
+                disagree(out, "output", text.start());
                 return false;
             }
             Some(_) => {}
             None => self.early(item, text_class(kind), text.start(), out),
         }
-        self.note_text(item, group, part, kind, text, out);
-        true
-    }
-
-    /// Text of `kind` arrives for a part: it is remembered when the events
-    /// show it. The events' block is the item; the final object orders an
-    /// item's parts by index: text for a part before one that already has
-    /// text is out of that order, and warned of.
-    fn note_text(
-        &mut self,
-        item: u32,
-        group: u8,
-        part: u32,
-        kind: BlockKind,
-        text: StrSpan,
-        out: &mut Delta,
-    ) {
-        if text.is_empty() || kind == BlockKind::Other {
-            return;
+        if kind == BlockKind::Other {
+            return true;
         }
+        // Remembered, since the events show it. The events' block is the
+        // item; the final object orders an item's parts by index: text for
+        // a part before one that already has text is out of that order.
         let later = (item, group, part.saturating_add(1))..=(item, group, u32::MAX);
         if part < u32::MAX && self.streamed.range(later).next().is_some() {
-            out.push(Op::Warning {
-                warning: Warning::DeltasDisagree { field: "content" },
-                pos: text.start(),
-            });
+            disagree(out, "content", text.start());
         }
         self.streamed.insert((item, group, part));
+        true
     }
 
     /// True when a part of item `oi` had text the events show.
@@ -718,12 +708,7 @@ impl Decoder {
             // The events number calls as they come, the final object lists
             // them by output index: a call before one that came first is
             // out of that order.
-            out.push(Op::Warning {
-                warning: Warning::DeltasDisagree {
-                    field: "tool_calls",
-                },
-                pos: arguments.map_or(0, |a| a.start()),
-            });
+            disagree(out, "tool_calls", arguments.map_or(0, |a| a.start()));
         }
         let (id, kind, name) = match info {
             Some(i) if new => (i.call_id, i.kind, i.name),
@@ -802,10 +787,7 @@ impl Decoder {
         if !shown && self.streamed.contains(&(item, group, part)) {
             // The complete part, which the final object shows as sent, has
             // no text of a kind the events show, while its deltas did.
-            out.push(Op::Warning {
-                warning: Warning::DeltasDisagree { field: "output" },
-                pos: span.start,
-            });
+            disagree(out, "output", span.start);
         }
         if kind != BlockKind::Other {
             out.push(Op::TextDone {
@@ -845,10 +827,7 @@ impl Decoder {
             // Text came for this index before its item, of a kind the item
             // does not hold: the final object cannot show what the events
             // did.
-            out.push(Op::Warning {
-                warning: Warning::DeltasDisagree { field: "output" },
-                pos: span.start,
-            });
+            disagree(out, "output", span.start);
         }
         out.push(Op::BlockStart {
             choice: CHOICE,
@@ -876,10 +855,7 @@ impl Decoder {
     fn skip_unless_open_call(&mut self, oi: u32, pos: usize, out: &mut Delta) -> bool {
         match self.items.get(&oi) {
             Some(i) if i.done || i.holds & CALL == 0 => {
-                out.push(Op::Warning {
-                    warning: Warning::DeltasDisagree { field: "output" },
-                    pos,
-                });
+                disagree(out, "output", pos);
                 true
             }
             Some(_) => false,
@@ -896,10 +872,7 @@ impl Decoder {
     fn early(&mut self, oi: u32, class: u8, pos: usize, out: &mut Delta) {
         let sent = self.early.entry(oi).or_default();
         if *sent != 0 && *sent & class == 0 {
-            out.push(Op::Warning {
-                warning: Warning::DeltasDisagree { field: "output" },
-                pos,
-            });
+            disagree(out, "output", pos);
         }
         *sent |= class;
     }
@@ -975,10 +948,7 @@ impl Decoder {
                 None => {
                     // An item that did not stream: the final object has
                     // it, the events do not.
-                    out.push(Op::Warning {
-                        warning: Warning::DeltasDisagree { field: "output" },
-                        pos: span.start,
-                    });
+                    disagree(out, "output", span.start);
                 }
             }
         }
@@ -994,10 +964,7 @@ impl Decoder {
         streamed.sort_unstable();
         streamed.dedup();
         if streamed.iter().any(|oi| !matched.contains(oi)) {
-            out.push(Op::Warning {
-                warning: Warning::DeltasDisagree { field: "output" },
-                pos,
-            });
+            disagree(out, "output", pos);
         }
     }
 
@@ -1046,10 +1013,7 @@ impl Decoder {
             // The complete item (the final object's, as sent) is of
             // another type than the one that streamed, or lacks text its
             // parts streamed: the events said what it does not.
-            out.push(Op::Warning {
-                warning: Warning::DeltasDisagree { field: "output" },
-                pos: span.start,
-            });
+            disagree(out, "output", span.start);
         }
         if client {
             self.call(oi, Some(&info), None, out);
@@ -1220,10 +1184,7 @@ impl Decoder {
                     // Items the events never had (a response announced
                     // with its output, as a resumed stream may be): the
                     // final object lists them unless items stream.
-                    out.push(Op::Warning {
-                        warning: Warning::DeltasDisagree { field: "output" },
-                        pos: value.span.start,
-                    });
+                    disagree(out, "output", value.span.start);
                 }
                 field(out, Key::Wire(key), value, Rule::Replace);
             }
