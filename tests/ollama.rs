@@ -599,3 +599,43 @@ fn a_stream_mixing_chat_and_generate_lines_keeps_its_text_in_the_order_it_came()
     assert_eq!(joined(&out, "content.delta", "delta"), "abc");
     assert_eq!(out.done.text(), "abc");
 }
+
+/// Arguments sent as a string (as servers imitating Ollama do) are the
+/// string's text: text holding a JSON object or array is that value in the
+/// final object; any other text stays the string as sent. A string holding
+/// a JSON string (`"\"x\""`) was taken apart to `"x"`, so the final object
+/// lost the quotes the events showed.
+#[test]
+fn arguments_sent_as_a_string_keep_their_text_unless_it_is_an_object_or_array() {
+    let call = |arguments: Json| {
+        json!({"model": "m", "created_at": "t",
+               "message": {"role": "assistant", "content": "",
+                           "tool_calls": [{"function": {"name": "f", "arguments": arguments}}]},
+               "done": true})
+    };
+    for (sent, text, expected) in [
+        (json!("{\"a\":1}"), "{\"a\":1}", json!({"a": 1})),
+        (json!("[1,2]"), "[1,2]", json!([1, 2])),
+        (json!("\"x\""), "\"x\"", json!("\"x\"")),
+        (json!("5"), "5", json!("5")),
+        (json!("not json"), "not json", json!("not json")),
+    ] {
+        let out = fold_all_ways(&ndjson(&[call(sent.clone())]));
+        assert_eq!(out.error, None, "{sent}");
+        assert_eq!(
+            joined(
+                &out,
+                "tool_calls.function.arguments.delta",
+                "arguments_delta"
+            ),
+            text,
+            "{sent}"
+        );
+        assert_eq!(
+            serde_json::to_value(&out.done).unwrap()["message"]["tool_calls"][0]["function"]
+                ["arguments"],
+            expected,
+            "{sent}"
+        );
+    }
+}

@@ -25,9 +25,10 @@
 //! Fields the format does not define keep their last non-null value at the
 //! top level (`remote_model`, `remote_host`, `_debug_info`) and merge by
 //! DESIGN.md's rules in the message (`tool_name`, …); each is also an event.
-//! Tolerated: `arguments` as a string (its text is the arguments), a tool
-//! call `id` that is a number. Refused as a shape error: any other known
-//! field of the wrong type.
+//! Tolerated: `arguments` as a string (its text is the arguments; the final
+//! object holds the object or array it spells, or else the string as sent),
+//! a tool call `id` that is a number. Refused as a shape error: any other
+//! known field of the wrong type.
 
 use std::ops::Range;
 

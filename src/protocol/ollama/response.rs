@@ -143,8 +143,9 @@ pub struct FunctionCall {
     /// The function's name.
     #[serde(default)]
     pub name: String,
-    /// The arguments, a JSON object as Ollama sends them (a string when a
-    /// server sent text that is not JSON).
+    /// The arguments, a JSON object as Ollama sends them. A server that
+    /// sends them as a string gets the object or array its text holds, or
+    /// else that string as sent.
     #[serde(default)]
     pub arguments: Value,
     /// Other members of the function (Ollama's `index`).
@@ -297,12 +298,16 @@ fn fill(response: &mut Response, choice: ChoiceState) {
             if !t.kind.is_empty() {
                 extra.insert("type", Value::String(t.kind));
             }
+            // The text of an object or array sent whole, or of a string
+            // (tolerated): only an object or array is taken for the value,
+            // so a string keeps its text exactly as sent.
             let arguments = if t.arguments.is_empty() {
                 Value::Object(Map::new())
             } else {
-                t.arguments
-                    .parse::<Value>()
-                    .unwrap_or(Value::String(t.arguments))
+                match t.arguments.parse::<Value>() {
+                    Ok(v @ (Value::Object(_) | Value::Array(_))) => v,
+                    _ => Value::String(t.arguments),
+                }
             };
             ToolCall {
                 id: non_empty(t.id),
