@@ -1132,6 +1132,34 @@ fn a_delta_after_its_item_is_done_is_skipped_with_a_warning() {
     assert_eq!(out.done.text(), "Hello");
 }
 
+/// Bug: a delta to a part after its `content_part.done` (a stream that
+/// repeats its events) was in the events, while the final object held the
+/// complete part as sent: the events said "Hellox", the final object
+/// "Hello". It is skipped with a warning, as a delta after its item is done.
+#[test]
+fn a_delta_after_its_part_is_done_is_skipped_with_a_warning() {
+    let mut events = vec![json!({"type": "response.created",
+                                 "response": response("in_progress", json!([]))})];
+    events.extend(message_events(&["Hello"]));
+    events.push(
+        json!({"type": "response.output_text.done", "output_index": 0,
+                       "content_index": 0, "item_id": "msg_1", "text": "Hello"}),
+    );
+    events.push(
+        json!({"type": "response.content_part.done", "output_index": 0,
+                       "content_index": 0, "item_id": "msg_1",
+                       "part": {"type": "output_text", "text": "Hello", "annotations": []}}),
+    );
+    events.push(
+        json!({"type": "response.output_text.delta", "output_index": 0,
+                       "content_index": 0, "item_id": "msg_1", "delta": "x"}),
+    );
+    let out = folded_every_way(&body(&events));
+    assert_eq!(content_of_events(&out), "Hello");
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+    assert_eq!(out.done.text(), "Hello");
+}
+
 /// Text for an output index before its item, which turns out to be a
 /// function call (which holds no text): the events said what the final
 /// object cannot, and a warning says so. Text before a message item (a

@@ -147,6 +147,9 @@ pub(crate) struct Decoder {
     /// reasoning): (output index, part list, part). A complete form that
     /// lacks one lacks what the events said.
     streamed: BTreeSet<(u32, u8, u32)>,
+    /// The parts whose `content_part.done` came: the final object holds
+    /// each as sent, so a delta after it cannot show there.
+    closed: BTreeSet<(u32, u8, u32)>,
     /// Item ids → their output index (the terminal response lists its
     /// items without their indexes, and not every item streamed).
     ids: BTreeMap<String, u32>,
@@ -318,6 +321,7 @@ impl Decoder {
             early: BTreeMap::new(),
             ids: BTreeMap::new(),
             streamed: BTreeSet::new(),
+            closed: BTreeSet::new(),
             max_depth,
             max_index,
         }
@@ -608,6 +612,12 @@ impl Decoder {
         let item = need(m.output_index, "output_index", INDEX)?;
         let text = need(string(m.delta, "delta")?, "delta", "a string")?;
         let block = BlockKey::Part { item, group, part };
+        if self.closed.contains(&(item, group, part)) {
+            if !text.is_empty() {
+                disagree(out, "output", text.start());
+            }
+            return Ok(block);
+        }
         if !self.admit(item, group, part, kind, text, out) {
             return Ok(block);
         }
@@ -783,6 +793,7 @@ impl Decoder {
             .kind
             .map_or(BlockKind::Other, |k| part_kind(&k.get(data).to_cow()));
         let block = BlockKey::Part { item, group, part };
+        self.closed.insert((item, group, part));
         let shown = kind != BlockKind::Other && info.text.is_some();
         if !shown && self.streamed.contains(&(item, group, part)) {
             // The complete part, which the final object shows as sent, has
