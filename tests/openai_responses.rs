@@ -1317,6 +1317,27 @@ fn streamed_hello_then(tail: &[Json]) -> Outcome {
     folded_every_way(&body(&events))
 }
 
+/// Bug (found by `fold_split`): a `content_part.done` of part 1, with its
+/// text, before part 0's deltas went on. The events showed part 1's text
+/// when it came, the final object in part order; the text of a complete
+/// part was not counted as text the events show, so no warning.
+#[test]
+fn a_complete_part_before_an_earlier_part_goes_on_is_warned_of() {
+    let done = json!({"type": "response.content_part.done", "output_index": 0,
+                      "content_index": 1, "item_id": "msg_1",
+                      "part": {"type": "output_text", "text": "World", "annotations": []}});
+    let more = json!({"type": "response.output_text.delta", "output_index": 0,
+                      "content_index": 0, "item_id": "msg_1", "delta": " more"});
+    let out = streamed_hello_then(&[done.clone(), more.clone()]);
+    assert_eq!(content_of_events(&out), "HelloWorld more");
+    assert!(deltas_disagree(&out, "content"), "{:?}", out.events_json());
+    // Part 0 goes on before part 1 is complete: in order, no warning.
+    let out = streamed_hello_then(&[more, done]);
+    assert_eq!(content_of_events(&out), "Hello moreWorld");
+    assert!(!deltas_disagree(&out, "content"), "{:?}", out.events_json());
+    assert_eq!(out.done.text(), "Hello moreWorld");
+}
+
 /// Bug (found by `fold_split`): an `output_item.done` whose part had no
 /// `text` (a misspelled key) is the final object's item as sent, without
 /// the text that streamed: the events said "Hello", `Final::text()` "",

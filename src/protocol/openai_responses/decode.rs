@@ -800,7 +800,13 @@ impl Decoder {
             // no text of a kind the events show, while its deltas did.
             disagree(out, "output", span.start);
         }
-        if kind != BlockKind::Other {
+        // Its text is text the events show (the whole of it, when no delta
+        // came), so it passes the checks a delta does.
+        let admitted = match info.text {
+            Some(t) if kind != BlockKind::Other => self.admit(item, group, part, kind, t, out),
+            _ => true,
+        };
+        if kind != BlockKind::Other && admitted {
             out.push(Op::TextDone {
                 choice: CHOICE,
                 block,
