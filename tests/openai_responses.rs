@@ -1317,6 +1317,28 @@ fn streamed_hello_then(tail: &[Json]) -> Outcome {
     folded_every_way(&body(&events))
 }
 
+/// Bug (found by `fold_split`): a `content_part.added` for a part after
+/// its `content_part.done` (a stream that repeats its events) emptied the
+/// final object's part: the events said "Hello", `Final::text()` "". It is
+/// skipped with a warning, as a delta after its part is done.
+#[test]
+fn a_part_added_again_after_it_is_done_is_skipped_with_a_warning() {
+    let done = [
+        json!({"type": "response.output_text.done", "output_index": 0,
+               "content_index": 0, "item_id": "msg_1", "text": "Hello"}),
+        json!({"type": "response.content_part.done", "output_index": 0,
+               "content_index": 0, "item_id": "msg_1",
+               "part": {"type": "output_text", "text": "Hello", "annotations": []}}),
+        json!({"type": "response.content_part.added", "output_index": 0,
+               "content_index": 0, "item_id": "msg_1",
+               "part": {"type": "output_text", "text": "", "annotations": []}}),
+    ];
+    let out = streamed_hello_then(&done);
+    assert_eq!(content_of_events(&out), "Hello");
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+    assert_eq!(out.done.text(), "Hello");
+}
+
 /// Bug (found by `fold_split`): a `content_part.done` of part 1, with its
 /// text, before part 0's deltas went on. The events showed part 1's text
 /// when it came, the final object in part order; the text of a complete

@@ -148,7 +148,7 @@ pub(crate) struct Decoder {
     /// lacks one lacks what the events said.
     streamed: BTreeSet<(u32, u8, u32)>,
     /// The parts whose `content_part.done` came: the final object holds
-    /// each as sent, so a delta after it cannot show there.
+    /// each as sent, so a delta or a new start after it cannot show there.
     closed: BTreeSet<(u32, u8, u32)>,
     /// Item ids → their output index (the terminal response lists its
     /// items without their indexes, and not every item streamed).
@@ -747,6 +747,12 @@ impl Decoder {
         let item = need(m.output_index, "output_index", INDEX)?;
         let span = need(object(m.part, "part")?, "part", AN_OBJECT)?;
         let info = self.item_info(data, span, false)?;
+        if self.closed.contains(&(item, group, part)) {
+            // Added again after it was done: the final object keeps the
+            // complete part, so nothing of this one can show.
+            disagree(out, "output", span.start);
+            return Ok(());
+        }
         // A part without a `type` is of its list's usual kind (a message's
         // `output_text`, a reasoning item's `reasoning_text`, a summary's
         // `summary_text`); an unknown type stays
