@@ -1317,6 +1317,28 @@ fn streamed_hello_then(tail: &[Json]) -> Outcome {
     folded_every_way(&body(&events))
 }
 
+/// Bug (found by `fold_split`): an `output_item.added` for an output index
+/// whose item was already added and done (a web search call), as a
+/// message whose text then streamed: the events showed the text, the final
+/// object kept the first item. A second item for one index is skipped with
+/// a warning, and so is the text sent to it.
+#[test]
+fn a_second_item_added_at_one_output_index_is_skipped_with_a_warning() {
+    let search = json!({"id": "ws_1", "type": "web_search_call", "status": "completed",
+                        "action": {"type": "search", "query": "q"}});
+    let mut events = vec![
+        json!({"type": "response.created", "response": response("in_progress", json!([]))}),
+        json!({"type": "response.output_item.added", "output_index": 0,
+               "item": {"id": "ws_1", "type": "web_search_call", "status": "in_progress"}}),
+        json!({"type": "response.output_item.done", "output_index": 0, "item": search}),
+    ];
+    events.extend(message_events(&["Hello"]));
+    let out = folded_every_way(&body(&events));
+    assert_eq!(content_of_events(&out), "");
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+    assert_eq!(out.done.text(), "");
+}
+
 /// Bug (found by `fold_split`): a `content_part.added` for a part after
 /// its `content_part.done` (a stream that repeats its events) emptied the
 /// final object's part: the events said "Hello", `Final::text()` "". It is

@@ -841,6 +841,12 @@ impl Decoder {
             .kind
             .is_some_and(|k| is_client_call(&k.get(data).to_cow()));
         let holds = holds(&info, data, client);
+        if self.items.contains_key(&oi) {
+            // A second item for one index: the final object keeps the
+            // first, so nothing of this one can show.
+            disagree(out, "output", span.start);
+            return Ok(());
+        }
         self.items.insert(oi, ItemState { holds, done: false });
         if let Some(id) = info.id {
             self.remember(&id.get(data).to_cow(), oi);
