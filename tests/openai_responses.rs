@@ -1467,6 +1467,25 @@ fn a_terminal_response_without_a_streamed_item_is_warned_of() {
     assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
 }
 
+/// Bug (found by `fold_split`): a message that came only as its
+/// `output_item.done` (no deltas: its text is one event), then a terminal
+/// response without `output`. The complete item's text was not counted as
+/// text the events show, so the final object lost it without a warning.
+#[test]
+fn a_terminal_response_without_an_item_that_came_only_complete_is_warned_of() {
+    let mut terminal = response("completed", json!([]));
+    terminal.as_object_mut().unwrap().remove("output");
+    let out = folded_every_way(&body(&[
+        json!({"type": "response.created", "response": response("in_progress", json!([]))}),
+        json!({"type": "response.output_item.done", "output_index": 0,
+               "item": message_item("Hello")}),
+        json!({"type": "response.completed", "response": terminal}),
+    ]));
+    assert_eq!(content_of_events(&out), "Hello");
+    assert_eq!(out.done.text(), "");
+    assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
+}
+
 /// Bug (found by `fold_split`): a call at output index 2, then one at
 /// index 1. The events number calls as they come (0, then 1), the final
 /// object lists them by output index, so the events' call 1 was the final

@@ -1052,6 +1052,10 @@ impl Decoder {
             });
         }
         for p in &self.parts {
+            if p.kind.has_events() && !p.text.is_empty() {
+                // Text the events show (all of it, when no delta came).
+                self.streamed.insert((oi, p.group, p.index));
+            }
             out.push(Op::TextDone {
                 choice: CHOICE,
                 block: BlockKey::Part {
