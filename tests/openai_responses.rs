@@ -1486,6 +1486,31 @@ fn a_terminal_response_without_an_item_that_came_only_complete_is_warned_of() {
     assert!(deltas_disagree(&out, "output"), "{:?}", out.events_json());
 }
 
+/// Bug (found by `fold_split`): a call's arguments streamed (`{}`), then
+/// its `output_item.done` came without `arguments` (a mangled key). The
+/// final object holds the complete item as sent, without the arguments
+/// the events said, and no warning said so.
+#[test]
+fn a_complete_call_without_the_streamed_arguments_is_warned_of() {
+    let call = |arguments: Option<&str>| {
+        let mut item = json!({"type": "function_call", "id": "fc_1", "call_id": "call_1",
+                              "name": "f", "status": "completed"});
+        if let Some(a) = arguments {
+            item["arguments"] = json!(a);
+        }
+        let out = folded_every_way(&body(&[
+            json!({"type": "response.created", "response": response("in_progress", json!([]))}),
+            json!({"type": "response.function_call_arguments.done", "output_index": 0,
+                   "item_id": "fc_1", "arguments": "{}"}),
+            json!({"type": "response.output_item.done", "output_index": 0, "item": item}),
+        ]));
+        assert_eq!(content_of_events(&out), "");
+        out
+    };
+    assert!(deltas_disagree(&call(None), "tool_calls"));
+    assert!(!deltas_disagree(&call(Some("{}")), "tool_calls"));
+}
+
 /// Bug (found by `fold_split`): a call at output index 2, then one at
 /// index 1. The events number calls as they come (0, then 1), the final
 /// object lists them by output index, so the events' call 1 was the final

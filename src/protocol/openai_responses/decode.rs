@@ -150,6 +150,8 @@ pub(crate) struct Decoder {
     /// The parts whose `content_part.done` came: the final object holds
     /// each as sent, so a delta or a new start after it cannot show there.
     closed: BTreeSet<(u32, u8, u32)>,
+    /// Output indexes of the calls that had arguments the events show.
+    call_args: BTreeSet<u32>,
     /// Item ids → their output index (the terminal response lists its
     /// items without their indexes, and not every item streamed).
     ids: BTreeMap<String, u32>,
@@ -322,6 +324,7 @@ impl Decoder {
             ids: BTreeMap::new(),
             streamed: BTreeSet::new(),
             closed: BTreeSet::new(),
+            call_args: BTreeSet::new(),
             max_depth,
             max_index,
         }
@@ -433,10 +436,7 @@ impl Decoder {
                     return Ok(Payload::Ops);
                 }
                 self.call(oi, None, None, out);
-                out.push(Op::ToolDone {
-                    choice: CHOICE,
-                    arguments: full,
-                });
+                self.call_done(oi, full, out);
             }
             "response.custom_tool_call_input.done" => {
                 let oi = need(m.output_index, "output_index", INDEX)?;
@@ -445,10 +445,7 @@ impl Decoder {
                     return Ok(Payload::Ops);
                 }
                 self.call(oi, None, None, out);
-                out.push(Op::ToolDone {
-                    choice: CHOICE,
-                    arguments: full,
-                });
+                self.call_done(oi, full, out);
             }
             "response.content_part.added" => self.part_added(m, CONTENT, content(m)?, data, out)?,
             "response.content_part.done" => self.part_done(m, CONTENT, content(m)?, data, out)?,
@@ -714,6 +711,9 @@ impl Decoder {
         out: &mut Delta,
     ) {
         let (ordinal, new) = self.ordinal(oi);
+        if arguments.is_some_and(|a| !a.is_empty()) {
+            self.call_args.insert(oi);
+        }
         if new && self.calls.last().is_some_and(|&(last, _)| last > oi) {
             // The events number calls as they come, the final object lists
             // them by output index: a call before one that came first is
@@ -733,6 +733,19 @@ impl Decoder {
             arguments,
             block: Some(BlockKey::Index(oi)),
             pos: arguments.map_or(0, |a| a.start()),
+        });
+    }
+
+    /// The call at output index `oi` is complete: `full`, its whole
+    /// arguments, when the event gave them.
+    fn call_done(&mut self, oi: u32, full: Option<StrSpan>, out: &mut Delta) {
+        if full.is_some_and(|a| !a.is_empty()) {
+            // The events show them (all of them, when no delta came).
+            self.call_args.insert(oi);
+        }
+        out.push(Op::ToolDone {
+            choice: CHOICE,
+            arguments: full,
         });
     }
 
@@ -1045,11 +1058,14 @@ impl Decoder {
             disagree(out, "output", span.start);
         }
         if client {
+            let full = info.arguments.or(info.input);
+            if full.is_none() && self.call_args.contains(&oi) {
+                // The complete item (the final object's, as sent) has no
+                // arguments, while the events said some.
+                disagree(out, "tool_calls", span.start);
+            }
             self.call(oi, Some(&info), None, out);
-            out.push(Op::ToolDone {
-                choice: CHOICE,
-                arguments: info.arguments.or(info.input),
-            });
+            self.call_done(oi, full, out);
         }
         for p in &self.parts {
             if p.kind.has_events() && !p.text.is_empty() {
