@@ -26,6 +26,13 @@
 //! event taken: the ratio is what reading the arguments as partial JSON
 //! adds to folding the stream.
 //!
+//! Group `fold_tool_arguments_4_mib_sync_vs_async`: the 4 MiB text as that
+//! chat stream, read in 4 KiB pieces, folded by [`Fold::push`] (sync) and
+//! by the async adapter over a stream of `Bytes` pieces (`fold_stream`),
+//! every event taken: what the async path costs over the sync one on a
+//! multi-megabyte tool call (it once copied the whole arguments so far into
+//! each event).
+//!
 //! `Throughput::Bytes` is the length of the arguments text. Each iteration
 //! checks its result: the length of the strings' text (appended, or in the
 //! value after the last fragment) against serde_json's reading.
@@ -279,6 +286,72 @@ fn fold_stream(stream: &[u8], fold: Fold) -> (usize, usize) {
     (arguments, appended)
 }
 
+/// Folds `stream` in 4 KiB reads, sync or through the async adapter,
+/// taking every event; returns the length of the arguments text the deltas
+/// carried and of the final arguments.
+fn fold_4k(stream: &[u8], pieces: &[bytes::Bytes], asynchronous: bool) -> (usize, usize) {
+    use futures::StreamExt;
+    use streamfold::FoldStreamExt;
+    let final_len = |done: streamfold::Final| {
+        let chat = done.into_chat().expect("a chat completion");
+        chat.choices[0].message.tool_calls[0]
+            .function
+            .arguments
+            .len()
+    };
+    let count = |e: &Event<'_>| match e {
+        Event::ToolCallArgumentsDelta {
+            arguments_delta, ..
+        } => arguments_delta.len(),
+        _ => 0,
+    };
+    let mut deltas = 0;
+    if asynchronous {
+        let body = futures::stream::iter(pieces.iter().cloned().map(Ok::<_, std::io::Error>));
+        futures::executor::block_on(async {
+            let mut events = body.fold_stream();
+            while let Some(e) = events.next().await {
+                deltas += count(&black_box(e.unwrap()));
+            }
+            (deltas, final_len(events.finish().unwrap()))
+        })
+    } else {
+        let mut fold = Fold::new();
+        for piece in stream.chunks(4096) {
+            for e in fold.push(black_box(piece)) {
+                deltas += count(&e.unwrap());
+            }
+        }
+        for e in fold.end() {
+            deltas += count(&e.unwrap());
+        }
+        (deltas, final_len(fold.finish().unwrap()))
+    }
+}
+
+fn fold_sync_vs_async(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fold_tool_arguments_4_mib_sync_vs_async");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    let w = Workload::new(4 << 20);
+    let stream = chat_stream(&w.fragments());
+    let pieces: Vec<bytes::Bytes> = stream
+        .chunks(4096)
+        .map(bytes::Bytes::copy_from_slice)
+        .collect();
+    let n = w.text.len();
+    group.throughput(Throughput::Bytes(n as u64));
+    for (name, asynchronous) in [("sync", false), ("async", true)] {
+        group.bench_function(BenchmarkId::new(name, &w.label), |b| {
+            b.iter(|| assert_eq!(fold_4k(&stream, &pieces, asynchronous), (n, n)));
+        });
+    }
+    group.finish();
+}
+
 fn fold_with_partial_json(c: &mut Criterion) {
     let mut group = c.benchmark_group("fold_tool_arguments_10_byte_fragments");
     group
@@ -301,5 +374,10 @@ fn fold_with_partial_json(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, partial_json, fold_with_partial_json);
+criterion_group!(
+    benches,
+    partial_json,
+    fold_with_partial_json,
+    fold_sync_vs_async
+);
 criterion_main!(benches);

@@ -380,10 +380,13 @@ pub enum Warning {
     /// with its deltas (the later value was kept, and the events carry
     /// it); a block's start came after deltas of another kind (the start's
     /// kind was kept); text came for an item that holds no such text, or
-    /// after the item was complete (Responses: such a delta is skipped);
-    /// a complete item or part, or the terminal response, lacks text or a
-    /// call that streamed; parts or calls came out of the order the final
-    /// object lists them in. Without this warning, the events add up to the final object.
+    /// after the item or part was complete (Responses: such a delta is
+    /// skipped, and so is a part added again after it was complete, or a
+    /// second item at one output index); a complete item or part, or the
+    /// terminal response, lacks text, a call or a call's arguments that
+    /// streamed; parts or calls came out of the order the final object
+    /// lists them in. Without this warning, the events add up to the final
+    /// object.
     DeltasDisagree {
         /// What disagreed (`content`, `arguments`, …).
         field: &'static str,
