@@ -1194,3 +1194,35 @@ fn a_call_block_started_again_as_another_type_is_warned_of() {
     ]));
     assert!(!disagree(&out), "the same type again: no warning");
 }
+
+/// Bug (found by `fold_split`): a tool_use block 1, then block 0 (whose
+/// first start was lost) started as a tool_use. The events number calls as
+/// they come (block 1's is call 0), the final message lists its tool_use
+/// blocks by index (block 0's first): the events' call 1 was the final
+/// object's call 0, without a warning.
+#[test]
+fn a_call_for_an_earlier_block_than_one_that_came_first_is_warned_of() {
+    let start = |index: u32, id: &str| {
+        format!(
+            r#"{{"type":"content_block_start","index":{index},"content_block":{{"type":"tool_use","id":"{id}","name":"f","input":{{}}}}}}"#
+        )
+    };
+    let disagree = |out: &Outcome| {
+        out.events_json().iter().any(|e| {
+            e["warning"]["kind"] == "deltas_disagree" && e["warning"]["field"] == "tool_calls"
+        })
+    };
+    let (a, b) = (start(0, "toolu_a"), start(1, "toolu_b"));
+    let out = fold_all_ways(&body(&[
+        START,
+        ("content_block_start", &b),
+        ("content_block_start", &a),
+    ]));
+    assert!(disagree(&out), "{:#?}", out.events_json());
+    let out = fold_all_ways(&body(&[
+        START,
+        ("content_block_start", &a),
+        ("content_block_start", &b),
+    ]));
+    assert!(!disagree(&out), "in block order: no warning");
+}

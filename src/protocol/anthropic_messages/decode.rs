@@ -157,6 +157,8 @@ pub(crate) struct Decoder {
     blocks: Vec<BlockInfo>,
     /// Client tool calls so far (the next one's ordinal).
     tools: u32,
+    /// The highest block index of a call so far.
+    last_call_block: Option<u32>,
     /// A `message_start` was applied.
     started: bool,
     /// Scratch, per payload.
@@ -175,6 +177,7 @@ impl Decoder {
         Decoder {
             blocks: Vec::new(),
             tools: 0,
+            last_call_block: None,
             started: false,
             delta: DeltaFacts::default(),
             block: BlockFacts::default(),
@@ -571,15 +574,27 @@ impl Decoder {
     }
 
     /// The ordinal of the next client tool call.
-    fn next_tool(&mut self) -> u32 {
+    /// The ordinal of a new call, at block `index`.
+    fn next_tool(&mut self, index: u32, pos: usize, out: &mut Delta) -> u32 {
+        if self.last_call_block.is_some_and(|last| last > index) {
+            // The events number calls as they come, the final message
+            // lists its tool_use blocks by index: a call before one that
+            // came first is out of that order.
+            out.push(Op::Warning {
+                warning: Warning::DeltasDisagree {
+                    field: "tool_calls",
+                },
+                pos,
+            });
+        }
+        self.last_call_block = self.last_call_block.max(Some(index));
         let t = self.tools;
         self.tools = self.tools.saturating_add(1);
         t
     }
 
     /// Remembers a new block.
-    fn add_block(&mut self, index: u32, kind: BlockKind) -> BlockInfo {
-        let tool = (kind == BlockKind::Tool).then(|| self.next_tool());
+    fn add_block(&mut self, index: u32, kind: BlockKind, tool: Option<u32>) -> BlockInfo {
         let info = BlockInfo { index, kind, tool };
         match self.blocks.last() {
             Some(b) if b.index > index => {
@@ -626,7 +641,7 @@ impl Decoder {
             }
             self.blocks[slot].kind = kind;
             let new_tool = (kind == BlockKind::Tool && self.blocks[slot].tool.is_none())
-                .then(|| self.next_tool());
+                .then(|| self.next_tool(index, pos, out));
             if new_tool.is_some() {
                 self.blocks[slot].tool = new_tool;
             }
@@ -642,7 +657,8 @@ impl Decoder {
             }
             return;
         }
-        let info = self.add_block(index, kind);
+        let tool = (kind == BlockKind::Tool).then(|| self.next_tool(index, pos, out));
+        let info = self.add_block(index, kind, tool);
         out.push(Op::BlockStart {
             choice: CHOICE,
             block,
@@ -730,7 +746,7 @@ impl Decoder {
                 } else {
                     BlockKind::Other
                 };
-                self.add_block(index, kind)
+                self.add_block(index, kind, None)
             }
         };
         let block = BlockKey::Index(index);
