@@ -14,11 +14,13 @@ use bytes::Bytes;
 use futures::stream::FusedStream;
 use futures::{Stream, StreamExt};
 use streamfold::{ErrorKind, Event, Final, Fold, FoldStreamExt, Limits, Verdict};
-use support::{data_dir, fold, random_cuts, sse_files, Rng};
+use support::{data_root, fold, random_cuts, sse_files, Rng};
 use tokio_stream::wrappers::ReceiverStream;
 
+/// The recorded chat streams: the shared corpus in the extra pass
+/// (`STREAMFOLD_SHARED`), the project's selection otherwise.
 fn corpus_streams() -> Vec<Vec<u8>> {
-    sse_files(&data_dir().join("corpus/openai-chat"))
+    sse_files(&data_root().join("corpus/openai-chat"))
         .iter()
         .map(|p| std::fs::read(p).unwrap())
         .collect()
