@@ -42,8 +42,10 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use criterion::measurement::WallTime;
 use criterion::{
-    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
+    Throughput,
 };
 use streamfold::partial_json::{Op, Ops, PartialJson};
 use streamfold::{Event, Fold};
@@ -205,13 +207,20 @@ fn jiter_partial(fragments: &[&str]) -> usize {
     len
 }
 
-fn partial_json(c: &mut Criterion) {
-    let mut group = c.benchmark_group("partial_json_10_byte_fragments");
+/// A group of this bench: ten flat samples after a second's warm-up, over
+/// five seconds (each iteration is long).
+fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
     group
         .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
+    group
+}
+
+fn partial_json(c: &mut Criterion) {
+    let mut group = group(c, "partial_json_10_byte_fragments");
     type Run = fn(&[&str]) -> usize;
     let entries: [(&str, Run, &[usize]); 4] = [
         ("streamfold", streamfold, &[256 << 10, 1 << 20, 4 << 20]),
@@ -330,12 +339,7 @@ fn fold_4k(stream: &[u8], pieces: &[bytes::Bytes], asynchronous: bool) -> (usize
 }
 
 fn fold_sync_vs_async(c: &mut Criterion) {
-    let mut group = c.benchmark_group("fold_tool_arguments_4_mib_sync_vs_async");
-    group
-        .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5));
+    let mut group = group(c, "fold_tool_arguments_4_mib_sync_vs_async");
     let w = Workload::new(4 << 20);
     let stream = chat_stream(&w.fragments());
     let pieces: Vec<bytes::Bytes> = stream
@@ -353,12 +357,7 @@ fn fold_sync_vs_async(c: &mut Criterion) {
 }
 
 fn fold_with_partial_json(c: &mut Criterion) {
-    let mut group = c.benchmark_group("fold_tool_arguments_10_byte_fragments");
-    group
-        .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5));
+    let mut group = group(c, "fold_tool_arguments_10_byte_fragments");
     let w = Workload::new(1 << 20);
     let stream = chat_stream(&w.fragments());
     group.throughput(Throughput::Bytes(w.text.len() as u64));

@@ -305,6 +305,15 @@ impl Delta {
         self.ops.push(op);
     }
 
+    /// A [`crate::event::Warning::DeltasDisagree`] about `field` at `pos`: what the events
+    /// said and what the final object holds part ways there.
+    pub fn disagree(&mut self, field: &'static str, pos: usize) {
+        self.push(Op::Warning {
+            warning: crate::event::Warning::DeltasDisagree { field },
+            pos,
+        });
+    }
+
     /// Adds a usage object.
     pub fn usage(&mut self, raw: Span, tokens: TokenCounts, rule: Rule) {
         self.usage.push(UsageDelta {

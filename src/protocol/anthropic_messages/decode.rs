@@ -573,19 +573,13 @@ impl Decoder {
         }
     }
 
-    /// The ordinal of the next client tool call.
-    /// The ordinal of a new call, at block `index`.
+    /// The ordinal of a new client tool call, at block `index`.
     fn next_tool(&mut self, index: u32, pos: usize, out: &mut Delta) -> u32 {
         if self.last_call_block.is_some_and(|last| last > index) {
             // The events number calls as they come, the final message
             // lists its tool_use blocks by index: a call before one that
             // came first is out of that order.
-            out.push(Op::Warning {
-                warning: Warning::DeltasDisagree {
-                    field: "tool_calls",
-                },
-                pos,
-            });
+            out.disagree("tool_calls", pos);
         }
         self.last_call_block = self.last_call_block.max(Some(index));
         let t = self.tools;
@@ -632,12 +626,7 @@ impl Decoder {
             if self.blocks[slot].kind == BlockKind::Tool && kind != BlockKind::Tool {
                 // A call's block that is no longer one: the events had the
                 // call, the final message does not.
-                out.push(Op::Warning {
-                    warning: Warning::DeltasDisagree {
-                        field: "tool_calls",
-                    },
-                    pos,
-                });
+                out.disagree("tool_calls", pos);
             }
             self.blocks[slot].kind = kind;
             let new_tool = (kind == BlockKind::Tool && self.blocks[slot].tool.is_none())

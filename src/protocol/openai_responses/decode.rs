@@ -62,7 +62,6 @@ use super::fields::{self as f, group};
 use crate::delta::{
     BlockKey, BlockKind, Delta, Key, Op, Raw, Rule, Scope, Span, StrSpan, ValueKind,
 };
-use crate::event::Warning;
 use crate::fold::parse_raw;
 use crate::json::scanner::Stop;
 use crate::protocol::provider_error::{self, ProviderError};
@@ -182,14 +181,6 @@ fn holds(info: &ItemInfo, data: &str, client: bool) -> u8 {
         // the final object shows only in those items.
         _ => text_class(BlockKind::Other),
     }
-}
-
-/// A `deltas_disagree` warning about `field`, at `pos`.
-fn disagree(out: &mut Delta, field: &'static str, pos: usize) {
-    out.push(Op::Warning {
-        warning: Warning::DeltasDisagree { field },
-        pos,
-    });
 }
 
 /// The [`holds`] bit of a client call's arguments.
@@ -611,7 +602,7 @@ impl Decoder {
         let block = BlockKey::Part { item, group, part };
         if self.closed.contains(&(item, group, part)) {
             if !text.is_empty() {
-                disagree(out, "output", text.start());
+                out.disagree("output", text.start());
             }
             return Ok(block);
         }
@@ -647,7 +638,7 @@ impl Decoder {
         }
         match self.items.get(&item) {
             Some(i) if i.done || i.holds & text_class(kind) == 0 => {
-                disagree(out, "output", text.start());
+                out.disagree("output", text.start());
                 return false;
             }
             Some(_) => {}
@@ -661,7 +652,7 @@ impl Decoder {
         // a part before one that already has text is out of that order.
         let later = (item, group, part.saturating_add(1))..=(item, group, u32::MAX);
         if part < u32::MAX && self.streamed.range(later).next().is_some() {
-            disagree(out, "content", text.start());
+            out.disagree("content", text.start());
         }
         self.streamed.insert((item, group, part));
         true
@@ -718,7 +709,7 @@ impl Decoder {
             // The events number calls as they come, the final object lists
             // them by output index: a call before one that came first is
             // out of that order.
-            disagree(out, "tool_calls", arguments.map_or(0, |a| a.start()));
+            out.disagree("tool_calls", arguments.map_or(0, |a| a.start()));
         }
         let (id, kind, name) = match info {
             Some(i) if new => (i.call_id, i.kind, i.name),
@@ -763,7 +754,7 @@ impl Decoder {
         if self.closed.contains(&(item, group, part)) {
             // Added again after it was done: the final object keeps the
             // complete part, so nothing of this one can show.
-            disagree(out, "output", span.start);
+            out.disagree("output", span.start);
             return Ok(());
         }
         // A part without a `type` is of its list's usual kind (a message's
@@ -817,7 +808,7 @@ impl Decoder {
         if !shown && self.streamed.contains(&(item, group, part)) {
             // The complete part, which the final object shows as sent, has
             // no text of a kind the events show, while its deltas did.
-            disagree(out, "output", span.start);
+            out.disagree("output", span.start);
         }
         // Its text is text the events show (the whole of it, when no delta
         // came), so it passes the checks a delta does.
@@ -850,16 +841,16 @@ impl Decoder {
         let oi = need(m.output_index, "output_index", INDEX)?;
         let span = need(object(m.item, "item")?, "item", AN_OBJECT)?;
         let info = self.item_info(data, span, false)?;
+        if self.items.contains_key(&oi) {
+            // A second item for one index: the final object keeps the
+            // first, so nothing of this one can show.
+            out.disagree("output", span.start);
+            return Ok(());
+        }
         let client = info
             .kind
             .is_some_and(|k| is_client_call(&k.get(data).to_cow()));
         let holds = holds(&info, data, client);
-        if self.items.contains_key(&oi) {
-            // A second item for one index: the final object keeps the
-            // first, so nothing of this one can show.
-            disagree(out, "output", span.start);
-            return Ok(());
-        }
         self.items.insert(oi, ItemState { holds, done: false });
         if let Some(id) = info.id {
             self.remember(&id.get(data).to_cow(), oi);
@@ -869,7 +860,7 @@ impl Decoder {
             // Text came for this index before its item, of a kind the item
             // does not hold: the final object cannot show what the events
             // did.
-            disagree(out, "output", span.start);
+            out.disagree("output", span.start);
         }
         out.push(Op::BlockStart {
             choice: CHOICE,
@@ -897,7 +888,7 @@ impl Decoder {
     fn skip_unless_open_call(&mut self, oi: u32, pos: usize, out: &mut Delta) -> bool {
         match self.items.get(&oi) {
             Some(i) if i.done || i.holds & CALL == 0 => {
-                disagree(out, "output", pos);
+                out.disagree("output", pos);
                 true
             }
             Some(_) => false,
@@ -914,7 +905,7 @@ impl Decoder {
     fn early(&mut self, oi: u32, class: u8, pos: usize, out: &mut Delta) {
         let sent = self.early.entry(oi).or_default();
         if *sent != 0 && *sent & class == 0 {
-            disagree(out, "output", pos);
+            out.disagree("output", pos);
         }
         *sent |= class;
     }
@@ -990,7 +981,7 @@ impl Decoder {
                 None => {
                     // An item that did not stream: the final object has
                     // it, the events do not.
-                    disagree(out, "output", span.start);
+                    out.disagree("output", span.start);
                 }
             }
         }
@@ -1006,7 +997,7 @@ impl Decoder {
         streamed.sort_unstable();
         streamed.dedup();
         if streamed.iter().any(|oi| !matched.contains(oi)) {
-            disagree(out, "output", pos);
+            out.disagree("output", pos);
         }
     }
 
@@ -1055,14 +1046,14 @@ impl Decoder {
             // The complete item (the final object's, as sent) is of
             // another type than the one that streamed, or lacks text its
             // parts streamed: the events said what it does not.
-            disagree(out, "output", span.start);
+            out.disagree("output", span.start);
         }
         if client {
             let full = info.arguments.or(info.input);
             if full.is_none() && self.call_args.contains(&oi) {
                 // The complete item (the final object's, as sent) has no
                 // arguments, while the events said some.
-                disagree(out, "tool_calls", span.start);
+                out.disagree("tool_calls", span.start);
             }
             self.call(oi, Some(&info), None, out);
             self.call_done(oi, full, out);
@@ -1233,7 +1224,7 @@ impl Decoder {
                     // Items the events never had (a response announced
                     // with its output, as a resumed stream may be): the
                     // final object lists them unless items stream.
-                    disagree(out, "output", value.span.start);
+                    out.disagree("output", value.span.start);
                 }
                 field(out, Key::Wire(key), value, Rule::Replace);
             }
